@@ -1,0 +1,1 @@
+//! Enrichment: tenant attribution (later Tor exits, countries, services)

@@ -1,0 +1,37 @@
+//! Record types, Arrow schemas and field names: the vocabulary every kansoku stage speaks.
+//!
+//! Data flows one way through kansoku (`parse → enrich → detect → lake → analyze →
+//! report`); each stage depends on this crate and not on its siblings. A parser fills an
+//! [`HttpRequest`], detection adds rule ids and categories, and the lake turns a slice of
+//! them into an Arrow `RecordBatch` with [`http::HttpBatchBuilder`].
+//!
+//! ```
+//! use kansoku_event::{HttpRequest, http::HttpBatchBuilder};
+//!
+//! let mut req = HttpRequest::default();
+//! req.ts = 1_700_000_000_000_000;
+//! req.path = "/index.html".into();
+//! let mut builder = HttpBatchBuilder::with_capacity(1);
+//! builder.push(&req);
+//! let batch = builder.finish();
+//! assert_eq!(batch.num_rows(), 1);
+//! ```
+#![deny(missing_docs)]
+
+pub mod category;
+pub mod http;
+
+pub use category::Category;
+pub use http::HttpRequest;
+
+/// Names of the lake's tables.
+pub mod table {
+    /// Web requests and WAF events.
+    pub const HTTP: &str = "http";
+}
+
+/// The tenant used when a record cannot be attributed to a customer.
+pub const DEFAULT_TENANT: &str = "default";
+
+/// Microseconds since the Unix epoch, UTC: the lake's time unit.
+pub type Micros = i64;

@@ -1,0 +1,73 @@
+//! Bytes to records: one module per input format, pure and streaming, never panicking.
+//!
+//! The pipeline reads a source line by line and feeds each line to a [`Parser`] made for
+//! the source's [`Format`]. A parser pushes a [`Parsed`] for every record it completes:
+//! either an [`HttpRequest`] or a [`ParseError`] that the pipeline counts and sets aside
+//! with the line number. Most formats are one record per line; multi-line formats
+//! (ModSecurity v2 native audit logs) keep state between lines.
+//!
+//! ```
+//! use kansoku_parse::{Format, Parsed};
+//!
+//! let mut parser = Format::Combined.parser().expect("built-in format");
+//! let mut out = Vec::new();
+//! parser.feed(br#"203.0.113.9 - - [17/May/2015:10:05:03 +0000] "GET /a?q=1 HTTP/1.1" 200 12 "-" "curl/8""#, 1, &mut out);
+//! let rec = out.pop().expect("one record").record.expect("valid line");
+//! assert_eq!(rec.path.as_deref(), Some("/a"));
+//! ```
+#![deny(missing_docs)]
+
+use kansoku_event::HttpRequest;
+
+/// Why a line was rejected. The message names the field or the expectation that failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The line does not have the shape the format requires.
+    #[error("{0}")]
+    Malformed(String),
+    /// A timestamp could not be read.
+    #[error("bad timestamp: {0}")]
+    Timestamp(String),
+    /// The line is not valid UTF-8 where text was expected.
+    #[error("invalid UTF-8")]
+    Utf8,
+    /// The line is longer than the parser accepts.
+    #[error("line too long ({0} bytes)")]
+    TooLong(usize),
+    /// A `--log-format` string could not be understood.
+    #[error("log format: {0}")]
+    LogFormat(String),
+}
+
+/// A completed record, or the reason its line was rejected.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// 1-based line number of the (first) line of the record.
+    pub line: u64,
+    /// The record, or why it was rejected.
+    pub record: Result<HttpRequest, ParseError>,
+}
+
+/// Turns lines of one source into records.
+///
+/// `feed` gets each line without its terminator (`\n` or `\r\n` already removed).
+/// Implementations never panic on any input and fill only what the line says:
+/// `tenant`, `source` and `source_line` are the pipeline's business.
+pub trait Parser: Send {
+    /// Feeds one line; completed records (zero or more) are pushed to `out`.
+    fn feed(&mut self, line: &[u8], lineno: u64, out: &mut Vec<Parsed>);
+    /// End of input: pushes a record still in progress (or its error).
+    fn finish(&mut self, out: &mut Vec<Parsed>);
+    /// Whether no record is in progress, so that the input may be cut before the next line
+    /// (the pipeline only commits checkpoints at such points).
+    fn idle(&self) -> bool {
+        true
+    }
+}
+
+/// The longest line a parser accepts; longer lines are rejected, not truncated.
+pub const MAX_LINE: usize = 1 << 20;
+
+mod format;
+pub use format::{Format, detect_format};
