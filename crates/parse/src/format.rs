@@ -1,6 +1,15 @@
-//! The input formats kansoku reads, and detection of a source's format from its first lines.
-//! (Placeholder: the format modules are being written.)
+//! The input formats kansoku reads, their names on the command line, and detection of a
+//! source's format from its first lines.
+//!
+//! To add a format: write its module (parser struct, `Parser` impl, tests), add a
+//! variant here, and give it a name in [`Format::from_name`] and [`Format::name`], a
+//! parser in [`Format::parser`] and a place in [`detect_format`]'s candidates.
 
+use crate::aws_waf::AwsWafParser;
+use crate::ecs_ndjson::EcsNdjsonParser;
+use crate::log_format::{COMBINED, COMMON, LogFormatParser, VHOST_COMBINED};
+use crate::modsec_json::ModsecJsonParser;
+use crate::modsec_native::{ModsecNativeParser, section_header};
 use crate::{ParseError, Parser};
 
 /// An input format of web and WAF logs.
@@ -25,14 +34,156 @@ pub enum Format {
     EcsNdjson,
 }
 
+/// Names accepted by [`Format::from_name`], for help texts.
+pub const FORMAT_NAMES: &[&str] = &[
+    "combined",
+    "common",
+    "vhost_combined",
+    "modsec-json",
+    "modsec-native",
+    "aws-waf",
+    "ecs-ndjson",
+];
+
 impl Format {
     /// A fresh parser for this format.
     pub fn parser(&self) -> Result<Box<dyn Parser>, ParseError> {
-        Err(ParseError::LogFormat(format!("{self:?} not built yet")))
+        Ok(match self {
+            Format::Combined => Box::new(LogFormatParser::apache(COMBINED)?),
+            Format::Common => Box::new(LogFormatParser::apache(COMMON)?),
+            Format::Nginx(s) => Box::new(LogFormatParser::nginx(s)?),
+            Format::Apache(s) => Box::new(LogFormatParser::apache(s)?),
+            Format::ModsecJson => Box::new(ModsecJsonParser),
+            Format::ModsecNative => Box::new(ModsecNativeParser::default()),
+            Format::AwsWaf => Box::new(AwsWafParser),
+            Format::EcsNdjson => Box::new(EcsNdjsonParser),
+        })
+    }
+
+    /// The format named on the command line (`--format`): one of [`FORMAT_NAMES`], or
+    /// `nginx:STR` / `apache:STR` as [`Format::name`] writes them.
+    pub fn from_name(name: &str) -> Result<Format, ParseError> {
+        let n = name.trim();
+        if let Some(s) = n.strip_prefix("nginx:") {
+            return Ok(Format::Nginx(s.to_string()));
+        }
+        if let Some(s) = n.strip_prefix("apache:") {
+            return Ok(Format::Apache(s.to_string()));
+        }
+        Ok(match n.to_ascii_lowercase().replace('_', "-").as_str() {
+            "combined" => Format::Combined,
+            "common" | "clf" => Format::Common,
+            "vhost-combined" => Format::Apache(VHOST_COMBINED.to_string()),
+            "modsec-json" => Format::ModsecJson,
+            "modsec-native" => Format::ModsecNative,
+            "aws-waf" => Format::AwsWaf,
+            "ecs-ndjson" | "ecs" => Format::EcsNdjson,
+            _ => {
+                return Err(ParseError::LogFormat(format!(
+                    "unknown format {name:?}; known: {}",
+                    FORMAT_NAMES.join(", ")
+                )));
+            }
+        })
+    }
+
+    /// The format of a `--log-format` string: nginx when it has `$variables`, Apache
+    /// when it has `%` directives. The string is checked here, so a bad one fails before
+    /// any input is read. Apache's nicknames `combined`, `common` and `vhost_combined`
+    /// are accepted too.
+    pub fn from_log_format(s: &str) -> Result<Format, ParseError> {
+        let has_nginx_var = s
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'$' && (w[1].is_ascii_alphabetic() || w[1] == b'_' || w[1] == b'{'));
+        let has_apache_directive = s
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == b'%' && (w[1].is_ascii_alphabetic() || b"{<>!".contains(&w[1])));
+        let format = if has_nginx_var {
+            Format::Nginx(s.to_string())
+        } else if has_apache_directive {
+            Format::Apache(s.to_string())
+        } else {
+            return match Format::from_name(s) {
+                Ok(f @ (Format::Combined | Format::Common | Format::Apache(_))) => Ok(f),
+                _ => Err(ParseError::LogFormat(format!(
+                    "{s:?} has neither nginx $variables nor Apache %directives"
+                ))),
+            };
+        };
+        format.parser()?;
+        Ok(format)
+    }
+
+    /// The format's name, as [`Format::from_name`] reads it back.
+    pub fn name(&self) -> String {
+        match self {
+            Format::Combined => "combined".into(),
+            Format::Common => "common".into(),
+            Format::Nginx(s) => format!("nginx:{s}"),
+            Format::Apache(s) if s == VHOST_COMBINED => "vhost_combined".into(),
+            Format::Apache(s) => format!("apache:{s}"),
+            Format::ModsecJson => "modsec-json".into(),
+            Format::ModsecNative => "modsec-native".into(),
+            Format::AwsWaf => "aws-waf".into(),
+            Format::EcsNdjson => "ecs-ndjson".into(),
+        }
+    }
+
+    /// Whether each line is a record of its own, so that a source may be cut into chunks
+    /// parsed in parallel by independent parsers. False for multi-line formats.
+    pub fn line_oriented(&self) -> bool {
+        !matches!(self, Format::ModsecNative)
     }
 }
 
+/// Lines [`detect_format`] looks at.
+const DETECT_LINES: usize = 20;
+
 /// Guesses the format from the first lines of a source.
-pub fn detect_format(_lines: &[&[u8]]) -> Option<Format> {
-    None
+///
+/// Looks at up to the first 20 non-empty lines and returns the format that parses most
+/// of them; on a tie the more specific format wins (`vhost_combined` before `combined`
+/// before `common`). A ModSecurity native section header (`--1a2b3c4d-A--`) decides at
+/// once. `None` when no format reads any line.
+pub fn detect_format(lines: &[&[u8]]) -> Option<Format> {
+    let lines: Vec<&[u8]> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(DETECT_LINES)
+        .collect();
+    if lines
+        .iter()
+        .any(|l| matches!(section_header(l.trim_ascii()), Some((_, b'A'))))
+    {
+        return Some(Format::ModsecNative);
+    }
+    let candidates = [
+        Format::ModsecJson,
+        Format::AwsWaf,
+        Format::EcsNdjson,
+        Format::Apache(VHOST_COMBINED.to_string()),
+        Format::Combined,
+        Format::Common,
+    ];
+    let mut best: Option<(usize, Format)> = None;
+    for format in candidates {
+        let Ok(mut parser) = format.parser() else {
+            continue;
+        };
+        let mut out = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            parser.feed(line, i as u64 + 1, &mut out);
+        }
+        let ok = out.iter().filter(|p| p.record.is_ok()).count();
+        if ok > 0 && best.as_ref().is_none_or(|(n, _)| ok > *n) {
+            best = Some((ok, format));
+        }
+    }
+    best.map(|(_, f)| f)
 }
+
+#[cfg(test)]
+mod tests;

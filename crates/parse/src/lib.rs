@@ -6,6 +6,19 @@
 //! with the line number. Most formats are one record per line; multi-line formats
 //! (ModSecurity v2 native audit logs) keep state between lines.
 //!
+//! | format | module | name (`--format`) |
+//! |---|---|---|
+//! | nginx `log_format`, Apache `LogFormat` (`combined`, `common`, `vhost_combined`, custom) | [`log_format`] | `combined`, `common`, `vhost_combined`, or `--log-format STR` |
+//! | ModSecurity v2/v3 JSON audit log | [`modsec_json`] | `modsec-json` |
+//! | ModSecurity native (serial) audit log | [`modsec_native`] | `modsec-native` |
+//! | AWS WAF logs | [`aws_waf`] | `aws-waf` |
+//! | ECS NDJSON | [`ecs_ndjson`] | `ecs-ndjson` |
+//!
+//! Every field keeps what the source said: text is percent-decoded once (the raw target
+//! kept in `raw_uri` when that changed it), invalid UTF-8 is replaced rather than
+//! rejected, and a request line that is not HTTP (a TLS hello sent to port 80) is still a
+//! record, with the line in `raw_uri`. Blank lines yield nothing.
+//!
 //! ```
 //! use kansoku_parse::{Format, Parsed};
 //!
@@ -69,5 +82,16 @@ pub trait Parser: Send {
 /// The longest line a parser accepts; longer lines are rejected, not truncated.
 pub const MAX_LINE: usize = 1 << 20;
 
+pub mod aws_waf;
+pub mod ecs_ndjson;
 mod format;
-pub use format::{Format, detect_format};
+mod json;
+pub mod log_format;
+mod modsec;
+pub mod modsec_json;
+pub mod modsec_native;
+mod text;
+mod time;
+
+pub use format::{FORMAT_NAMES, Format, detect_format};
+pub use text::percent_decode;
