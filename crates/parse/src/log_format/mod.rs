@@ -55,14 +55,26 @@ impl LogFormatParser {
             ))
         })?;
         let mut acc = Fields::default();
-        for step in &c.steps {
+        let last = c.steps.len() - 1;
+        for (n, step) in c.steps.iter().enumerate() {
             let value;
             if step.next.is_empty() {
-                value = rest;
-                rest = &rest[rest.len()..];
+                // A number at the end of the format ends at a space: servers often
+                // append fields (`common` read from a `combined` log).
+                let end = match step.field {
+                    Field::Status | Field::BodyBytes | Field::TotalBytes | Field::Port => {
+                        memchr::memchr(b' ', rest).unwrap_or(rest.len())
+                    }
+                    _ => rest.len(),
+                };
+                value = &rest[..end];
+                rest = &rest[end..];
             } else {
                 let end = if step.quoted {
+                    // A last quoted field cut before its quote (a user agent truncated
+                    // by the server's buffer) still ends the line.
                     closing_quote(rest, &step.next)
+                        .or_else(|| (n == last && step.next == b"\"").then_some(rest.len()))
                 } else {
                     let mut found = step.finder.find(rest);
                     for _ in 0..step.skip {
@@ -81,7 +93,7 @@ impl LogFormatParser {
                     )));
                 };
                 value = &rest[..end];
-                rest = &rest[end + step.next.len()..];
+                rest = &rest[(end + step.next.len()).min(rest.len())..];
             }
             acc.take(&step.field, value, &step.name)?;
         }
@@ -143,6 +155,14 @@ impl<'a> Fields<'a> {
     fn take(&mut self, field: &Field, v: &'a [u8], name: &str) -> Result<(), ParseError> {
         let absent = v == b"-" || v.is_empty();
         match field {
+            // An address never holds a space; one that does means the line is not in
+            // this format (which keeps format detection honest).
+            Field::RemoteAddr | Field::ServerAddr if memchr::memchr(b' ', v).is_some() => {
+                return Err(ParseError::Malformed(format!(
+                    "{name} has a space: {}",
+                    lossy(v)
+                )));
+            }
             Field::RemoteAddr => self.rec.src_ip = text(v),
             Field::ServerAddr => self.rec.dst_ip = text(v),
             Field::TimeLocal => self.ts = Some(time::clf(v)?),

@@ -127,6 +127,20 @@ fn combined_lines() {
                 ..W
             },
         ),
+        // elastic/examples apache_logs line 8899: the user agent lost its closing quote.
+        (
+            br#"46.118.127.106 - - [20/May/2015:12:05:17 +0000] "GET /scripts/grok-py-test/configlib.py HTTP/1.1" 200 235 "-" "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html"#,
+            Want {
+                ts: 1_432_123_517_000_000,
+                src_ip: Some("46.118.127.106"),
+                method: Some("GET"),
+                path: Some("/scripts/grok-py-test/configlib.py"),
+                status: Some(200),
+                bytes: Some(235),
+                user_agent: Some("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html"),
+                ..W
+            },
+        ),
     ];
     for (line, want) in cases {
         let rec = p.parse_line(line);
