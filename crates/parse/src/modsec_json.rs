@@ -2,7 +2,9 @@
 //! (`{"transaction":{"client_ip",..,"request",..,"messages":[..]}}`, also Coraza's close
 //! variant) and ModSecurity v2 (`{"transaction":{"remote_address",..},"request":
 //! {"request_line",..},"audit_data":{"messages":[..],"action":{"intercepted":..}}}`).
-//! See [`crate::modsec`] for how the action is decided.
+//! The action is `block` when ModSecurity intercepted the request (or, for v3, when rules
+//! matched and the response is 403 outside `DetectionOnly`), `log` when rules matched
+//! without interception, and absent when none matched.
 
 use kansoku_event::HttpRequest;
 use serde_json::{Map, Value};
