@@ -263,7 +263,7 @@ fn nikto_probe(rng: &mut DemoRng, index: usize) -> (&'static str, String, u16) {
             let method = rng.pick(&["OPTIONS", "TRACE", "PROPFIND", "TRACK", "DEBUG"]);
             (method, "/".into(), 405)
         }
-        _ => ("GET", format!("{}", rng.pick(&NIKTO_DIRS)), 404),
+        _ => ("GET", rng.pick(&NIKTO_DIRS).to_string(), 404),
     }
 }
 
