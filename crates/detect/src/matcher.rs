@@ -1,0 +1,330 @@
+//! Running an [`Engine`] over one request: decode each zone once per transform chain,
+//! one automaton pass to find candidate rules, then evaluate only those.
+
+use std::net::IpAddr;
+
+use kansoku_event::HttpRequest;
+
+use crate::compile::{CompiledCheck, Engine, Target};
+use crate::model::{Expr, Op, Transforms, Zone};
+use crate::transform;
+
+/// Per-thread buffers, grown once and reused for every request.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    bufs: Vec<Vec<u8>>,
+    present: Vec<bool>,
+    tmp: Vec<u8>,
+    field: Vec<u8>,
+    cand: Vec<bool>,
+    cand_list: Vec<u32>,
+    args: Vec<Vec<Vec<u8>>>,
+    args_len: Vec<usize>,
+    args_ready: Vec<bool>,
+    memo: Vec<u8>,
+    /// Local rules that matched the last request, in rule order.
+    pub matched: Vec<u32>,
+}
+
+/// Where one check found its match (for `explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Rule id.
+    pub rule_id: String,
+    /// Report category of the rule.
+    pub category: String,
+    /// Zone the match is in.
+    pub zone: Zone,
+    /// Transforms applied before matching.
+    pub transforms: Vec<&'static str>,
+    /// The zone's decoded text (an argument's value for `args`).
+    pub decoded: String,
+    /// The decoded substring that matched (empty for negated or whole-value checks).
+    pub matched: String,
+}
+
+fn zone_text<'a>(req: &'a HttpRequest, zone: Zone, field: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+    let s = match zone {
+        Zone::Path => req.path.as_deref(),
+        Zone::Query | Zone::Args => req.query.as_deref(),
+        Zone::Uri => {
+            if let Some(raw) = &req.raw_uri {
+                Some(raw.as_str())
+            } else {
+                let path = req.path.as_deref()?;
+                field.clear();
+                field.extend_from_slice(path.as_bytes());
+                if let Some(q) = &req.query {
+                    field.push(b'?');
+                    field.extend_from_slice(q.as_bytes());
+                }
+                return Some(field.as_slice());
+            }
+        }
+        Zone::UserAgent => req.user_agent.as_deref(),
+        Zone::Referer => req.referer.as_deref(),
+        Zone::Method => req.method.as_deref(),
+        Zone::Status => {
+            let status = req.status?;
+            field.clear();
+            let mut n = status;
+            let mut digits = [0u8; 5];
+            let mut i = digits.len();
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            field.extend_from_slice(&digits[i..]);
+            return Some(field.as_slice());
+        }
+        Zone::Host => req.host.as_deref(),
+        Zone::Headers => req.x_forwarded_for.as_deref(),
+        Zone::Body => req.body.as_deref(),
+        Zone::ClientIp => req.src_ip.as_deref(),
+    };
+    s.map(str::as_bytes)
+}
+
+impl Scratch {
+    fn prepare(&mut self, eng: &Engine, req: &HttpRequest) {
+        let n = eng.slots.len();
+        if self.bufs.len() < n {
+            self.bufs.resize_with(n, Vec::new);
+            self.present.resize(n, false);
+        }
+        if self.cand.len() < eng.rules.len() {
+            self.cand.resize(eng.rules.len(), false);
+        }
+        let k = eng.arg_chains.len();
+        if self.args.len() < k {
+            self.args.resize_with(k, Vec::new);
+            self.args_len.resize(k, 0);
+            self.args_ready.resize(k, false);
+        }
+        self.args_ready.iter_mut().for_each(|r| *r = false);
+        for (i, &(zone, chain)) in eng.slots.iter().enumerate() {
+            let mut field = std::mem::take(&mut self.field);
+            match zone_text(req, zone, &mut field) {
+                Some(text) => {
+                    transform::apply(chain, text, &mut self.bufs[i], &mut self.tmp);
+                    self.present[i] = true;
+                }
+                None => self.present[i] = false,
+            }
+            self.field = field;
+        }
+    }
+
+    fn mark(&mut self, rule: u32) {
+        if !self.cand[rule as usize] {
+            self.cand[rule as usize] = true;
+            self.cand_list.push(rule);
+        }
+    }
+
+    fn find_candidates(&mut self, eng: &Engine) {
+        self.cand_list.clear();
+        for &r in &eng.always {
+            self.mark(r);
+        }
+        if let Some(ac) = &eng.ac {
+            for s in 0..eng.slots.len() {
+                if !eng.scan[s] || !self.present[s] {
+                    continue;
+                }
+                // Slots of one zone whose decoded text came out identical share one scan.
+                let zone = eng.slots[s].0;
+                if (0..s).any(|p| eng.slots[p].0 == zone && eng.scan[p] && self.present[p] && self.bufs[p] == self.bufs[s]) {
+                    continue;
+                }
+                let mut same: u64 = 0;
+                for t in s..eng.slots.len().min(s + 64) {
+                    if eng.slots[t].0 == zone && self.present[t] && (t == s || self.bufs[t] == self.bufs[s]) {
+                        same |= 1 << (t - s);
+                    }
+                }
+                for m in ac.find_overlapping_iter(self.bufs[s].as_slice()) {
+                    for &(slot, rule) in &eng.entries[m.pattern().as_usize()] {
+                        let slot = slot as usize;
+                        if slot >= s && slot - s < 64 && same & (1 << (slot - s)) != 0 && !self.cand[rule as usize] {
+                            self.cand[rule as usize] = true;
+                            self.cand_list.push(rule);
+                        }
+                    }
+                }
+            }
+        }
+        for (s, set) in eng.regex_sets.iter().enumerate() {
+            if let Some((set, owners)) = set {
+                if self.present[s] {
+                    for i in set.matches(&self.bufs[s]).iter() {
+                        self.mark(owners[i]);
+                    }
+                }
+            }
+        }
+        for &r in &self.cand_list {
+            self.cand[r as usize] = false;
+        }
+        self.cand_list.sort_unstable();
+    }
+
+    fn ensure_args(&mut self, eng: &Engine, req: &HttpRequest, k: usize) {
+        if self.args_ready[k] {
+            return;
+        }
+        self.args_ready[k] = true;
+        let raw = match &req.raw_uri {
+            Some(raw) => raw.split_once('?').map(|(_, q)| q),
+            None => req.query.as_deref(),
+        };
+        let mut n = 0;
+        if let Some(q) = raw {
+            for piece in q.split('&') {
+                let value = piece.split_once('=').map_or(piece, |(_, v)| v);
+                if n == self.args[k].len() {
+                    self.args[k].push(Vec::new());
+                }
+                transform::apply(eng.arg_chains[k], value.as_bytes(), &mut self.args[k][n], &mut self.tmp);
+                n += 1;
+            }
+        }
+        self.args_len[k] = n;
+    }
+
+    /// Runs one check; on a match returns (zone, arg index or usize::MAX, span).
+    fn check(&mut self, eng: &Engine, req: &HttpRequest, c: &CompiledCheck) -> Option<(Zone, usize, usize, usize)> {
+        for &(zone, target) in &c.zones {
+            match target {
+                Target::Slot(s) => {
+                    let s = s as usize;
+                    if self.present[s] {
+                        if let Some((a, b)) = test(c, &self.bufs[s]) {
+                            return Some((zone, usize::MAX, a, b));
+                        }
+                    }
+                }
+                Target::Args(k) => {
+                    let k = k as usize;
+                    self.ensure_args(eng, req, k);
+                    for i in 0..self.args_len[k] {
+                        if let Some((a, b)) = test(c, &self.args[k][i]) {
+                            return Some((zone, i, a, b));
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn eval(&mut self, eng: &Engine, req: &HttpRequest, base: usize, e: &Expr) -> bool {
+        match e {
+            Expr::Check(i) => {
+                let i = *i;
+                if self.memo[i] == 0 {
+                    let hit = self.check(eng, req, &eng.checks[base + i]).is_some();
+                    self.memo[i] = if hit { 2 } else { 1 };
+                }
+                self.memo[i] == 2
+            }
+            Expr::Not(inner) => !self.eval(eng, req, base, inner),
+            Expr::And(es) => es.iter().all(|e| self.eval(eng, req, base, e)),
+            Expr::Or(es) => es.iter().any(|e| self.eval(eng, req, base, e)),
+        }
+    }
+
+    fn rule_matches(&mut self, eng: &Engine, req: &HttpRequest, local: usize) -> bool {
+        let base = eng.first_check[local];
+        let end = eng.first_check.get(local + 1).copied().unwrap_or(eng.checks.len());
+        self.memo.clear();
+        self.memo.resize(end - base, 0);
+        self.eval(eng, req, base, &eng.exprs[local])
+    }
+
+    /// Fills `self.matched` with the local rules that match `req`.
+    pub fn run(&mut self, eng: &Engine, req: &HttpRequest) {
+        self.matched.clear();
+        if eng.rules.is_empty() {
+            return;
+        }
+        self.prepare(eng, req);
+        self.find_candidates(eng);
+        let cands = std::mem::take(&mut self.cand_list);
+        for &r in &cands {
+            if self.rule_matches(eng, req, r as usize) {
+                self.matched.push(r);
+            }
+        }
+        self.cand_list = cands;
+    }
+
+    /// Explains the checks of matched local rule `local` that hold.
+    pub fn explain_rule(&mut self, eng: &Engine, req: &HttpRequest, local: usize, rule_id: &str, category: &str) -> Vec<Hit> {
+        let base = eng.first_check[local];
+        let end = eng.first_check.get(local + 1).copied().unwrap_or(eng.checks.len());
+        let mut hits = Vec::new();
+        for ci in base..end {
+            let c = &eng.checks[ci];
+            if let Some((zone, arg, a, b)) = self.check(eng, req, c) {
+                let (text, chain) = match c.zones.iter().find(|(z, _)| *z == zone).map(|(_, t)| *t) {
+                    Some(Target::Args(k)) => (self.args[k as usize][arg].clone(), eng.arg_chains[k as usize]),
+                    Some(Target::Slot(s)) => (self.bufs[s as usize].clone(), eng.slots[s as usize].1),
+                    None => (Vec::new(), Transforms::default()),
+                };
+                hits.push(Hit {
+                    rule_id: rule_id.to_string(),
+                    category: category.to_string(),
+                    zone,
+                    transforms: chain.names(),
+                    matched: String::from_utf8_lossy(text.get(a..b).unwrap_or_default()).into_owned(),
+                    decoded: String::from_utf8_lossy(&text).into_owned(),
+                });
+            }
+        }
+        hits
+    }
+}
+
+fn test(c: &CompiledCheck, text: &[u8]) -> Option<(usize, usize)> {
+    let mut first = None;
+    let n = match c.op {
+        Op::Regex => c.regexes.len(),
+        Op::Cidr => c.nets.len(),
+        _ => c.values.len(),
+    };
+    for i in 0..n {
+        let hit = match c.op {
+            Op::Contains => c.finders[i].find(text).map(|p| (p, p + c.values[i].len())),
+            Op::Prefix => text.starts_with(&c.values[i]).then(|| (0, c.values[i].len())),
+            Op::Suffix => text.ends_with(&c.values[i]).then(|| (text.len() - c.values[i].len(), text.len())),
+            Op::Equals => (text == c.values[i].as_slice()).then_some((0, text.len())),
+            Op::Regex => c.regexes[i].find(text).map(|m| (m.start(), m.end())),
+            Op::Cidr => in_net(text, c.nets[i]).then_some((0, text.len())),
+        };
+        match (hit, c.all) {
+            (Some(h), false) => return Some(h),
+            (Some(h), true) => first = first.or(Some(h)),
+            (None, true) => return None,
+            (None, false) => {}
+        }
+    }
+    first
+}
+
+fn in_net(text: &[u8], (net, bits): (IpAddr, u8)) -> bool {
+    let Some(ip) = std::str::from_utf8(text).ok().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
+        return false;
+    };
+    let (a, b, len) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    let shift = len - u32::from(bits);
+    shift >= len || (a >> shift) == (b >> shift)
+}

@@ -1,0 +1,224 @@
+//! [`RuleSet`]: loading rules from the built-in pack and folders, and compiling them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kansoku_event::HttpRequest;
+
+use crate::compile::Engine;
+use crate::error::{LoadError, LoadWarning};
+use crate::matcher::{Hit, Scratch};
+use crate::model::Rule;
+use crate::{builtin, native, sigma};
+
+/// Where to load rules from.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Include the built-in pack (default true).
+    pub builtin: bool,
+    /// Folders of native YAML rules (searched recursively for `.yaml`/`.yml`).
+    pub rule_dirs: Vec<PathBuf>,
+    /// Folders of Sigma rules (only `logsource: category: webserver` rules are taken).
+    pub sigma_dirs: Vec<PathBuf>,
+    /// Fail on the first broken rule instead of skipping it with a warning.
+    pub strict: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { builtin: true, rule_dirs: Vec::new(), sigma_dirs: Vec::new(), strict: false }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub rules: Vec<Rule>,
+    pub stateless: Engine,
+    pub windowed: Engine,
+}
+
+/// Compiled rules (native and Sigma), shared cheaply between threads.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub(crate) inner: Arc<Compiled>,
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io { path: dir.to_path_buf(), source })?;
+    for entry in entries {
+        let entry = entry.map_err(|source| LoadError::Io { path: dir.to_path_buf(), source })?;
+        let path = entry.path();
+        if path.is_dir() {
+            yaml_files(&path, out)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })
+}
+
+impl RuleSet {
+    /// The built-in pack alone. A broken built-in rule is an error (the test suite
+    /// guarantees there is none).
+    pub fn builtin() -> Result<RuleSet, LoadError> {
+        let (set, warnings) = RuleSet::load(&LoadOptions { strict: true, ..LoadOptions::default() })?;
+        debug_assert!(warnings.is_empty());
+        Ok(set)
+    }
+
+    /// Built-in pack plus rule folders. Each broken rule is skipped with a warning
+    /// naming its file, line and id, unless `opts.strict`.
+    pub fn load(opts: &LoadOptions) -> Result<(RuleSet, Vec<LoadWarning>), LoadError> {
+        let mut rules = Vec::new();
+        let mut warnings = Vec::new();
+        if opts.builtin {
+            for (path, text) in builtin::FILES {
+                let (r, w) = native::parse_file(&format!("rules/{path}"), text);
+                rules.extend(r);
+                warnings.extend(w);
+            }
+        }
+        for dir in &opts.rule_dirs {
+            let mut files = Vec::new();
+            yaml_files(dir, &mut files)?;
+            for f in files {
+                let (r, w) = native::parse_file(&f.display().to_string(), &read(&f)?);
+                rules.extend(r);
+                warnings.extend(w);
+            }
+        }
+        for dir in &opts.sigma_dirs {
+            let mut files = Vec::new();
+            yaml_files(dir, &mut files)?;
+            for f in files {
+                match sigma::parse_file(&f.display().to_string(), &read(&f)?) {
+                    sigma::Parsed::Rule(rule, w) => {
+                        rules.push(*rule);
+                        warnings.extend(w);
+                    }
+                    sigma::Parsed::NotWebserver => {}
+                    sigma::Parsed::Broken(w) => warnings.push(w),
+                }
+            }
+        }
+        // Later definitions of an id are dropped: ids must stay unique in the lake.
+        let mut seen = std::collections::HashSet::new();
+        rules.retain(|r: &Rule| {
+            let fresh = seen.insert(r.id.clone());
+            if !fresh {
+                warnings.push(LoadWarning {
+                    file: r.file.clone(),
+                    line: None,
+                    rule_id: Some(r.id.clone()),
+                    message: "duplicate rule id; this definition is ignored".into(),
+                });
+            }
+            fresh
+        });
+        if opts.strict {
+            if let Some(w) = warnings.first() {
+                return Err(LoadError::Rule(w.clone()));
+            }
+        }
+        Ok((RuleSet::from_rules(rules)?, warnings))
+    }
+
+    /// Compiles an explicit list of rules.
+    pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, LoadError> {
+        let (windowed, stateless): (Vec<usize>, Vec<usize>) =
+            (0..rules.len()).partition(|&i| rules[i].window.is_some());
+        let stateless = Engine::build(&rules, stateless)?;
+        let windowed = Engine::build(&rules, windowed)?;
+        Ok(RuleSet { inner: Arc::new(Compiled { rules, stateless, windowed }) })
+    }
+
+    /// Every rule, in load order (built-in, folders, Sigma).
+    pub fn rules(&self) -> &[Rule] {
+        &self.inner.rules
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.inner.rules.iter().find(|r| r.id == id)
+    }
+
+    /// A per-thread matching handle.
+    pub fn matcher(&self) -> Matcher {
+        Matcher { set: self.clone(), scratch: Scratch::default() }
+    }
+}
+
+/// Matches requests against the stateless rules of a [`RuleSet`]; one per thread.
+#[derive(Debug)]
+pub struct Matcher {
+    set: RuleSet,
+    scratch: Scratch,
+}
+
+impl Matcher {
+    /// Stateless rules: adds matched rule ids to `req.rule_ids`, their categories to
+    /// `req.categories` (deduplicated, in rule order) and the first recognised tool to
+    /// `req.tool`.
+    pub fn apply(&mut self, req: &mut HttpRequest) {
+        let inner = &self.set.inner;
+        self.scratch.run(&inner.stateless, req);
+        for &local in &self.scratch.matched {
+            let rule = &inner.rules[inner.stateless.rules[local as usize]];
+            record(req, rule);
+        }
+    }
+
+    /// Whether any stateless rule matches, and which (rule ids), without changing `req`.
+    pub fn matching_rules(&mut self, req: &HttpRequest) -> Vec<&Rule> {
+        let inner = &self.set.inner;
+        self.scratch.run(&inner.stateless, req);
+        self.scratch.matched.iter().map(|&l| &inner.rules[inner.stateless.rules[l as usize]]).collect()
+    }
+
+    /// For `kansoku explain`: which rule matched which decoded substring in which zone.
+    pub fn explain(&mut self, req: &HttpRequest) -> Vec<Hit> {
+        let inner = &self.set.inner;
+        self.scratch.run(&inner.stateless, req);
+        let matched = self.scratch.matched.clone();
+        let mut hits = Vec::new();
+        for local in matched {
+            let rule = &inner.rules[inner.stateless.rules[local as usize]];
+            hits.extend(self.scratch.explain_rule(&inner.stateless, req, local as usize, &rule.id, rule.category.as_str()));
+        }
+        hits
+    }
+}
+
+/// Adds one rule's finding to a request (idempotent).
+pub(crate) fn record(req: &mut HttpRequest, rule: &Rule) {
+    if !req.rule_ids.iter().any(|id| *id == rule.id) {
+        req.rule_ids.push(rule.id.clone());
+    }
+    let cat = rule.category.as_str();
+    if !req.categories.iter().any(|c| c == cat) {
+        req.categories.push(cat.to_string());
+    }
+    if req.tool.is_none() {
+        req.tool.clone_from(&rule.tool);
+    }
+}
+
+impl RuleSet {
+    /// Prints gating statistics (debugging aid).
+    pub fn debug_gates(&self) {
+        let e = &self.inner.stateless;
+        println!("slots {:?}", e.slots);
+        println!("needles {}", e.entries.len());
+        println!("always {:?}", e.always.iter().map(|&r| &self.inner.rules[e.rules[r as usize]].id).collect::<Vec<_>>());
+        for (s, set) in e.regex_sets.iter().enumerate() {
+            if let Some((set, owners)) = set {
+                println!("slot {:?}: regexset {} patterns, rules {:?}", e.slots[s], set.len(), owners.iter().map(|&r| &self.inner.rules[e.rules[r as usize]].id).collect::<Vec<_>>());
+            }
+        }
+    }
+}
