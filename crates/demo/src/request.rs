@@ -67,24 +67,27 @@ pub(crate) fn combined_line(req: &Request, server: Server) -> String {
     };
     let _ = write!(
         line,
-        "{} - - [{}] \"{} {} {}\" {} {} \"",
+        "{} - - [{}] \"{} ",
         req.src,
         clock::clf_time(req.ts_ms),
-        req.method,
-        escape(&req.target, server),
-        protocol,
-        req.status,
-        bytes
+        req.method
     );
-    line.push_str(&escape(req.referer.as_deref().unwrap_or("-"), server));
+    escape_into(&mut line, &req.target, server);
+    let _ = write!(line, " {protocol}\" {} {bytes} \"", req.status);
+    escape_into(&mut line, req.referer.as_deref().unwrap_or("-"), server);
     line.push_str("\" \"");
-    line.push_str(&escape(&req.user_agent, server));
+    escape_into(&mut line, &req.user_agent, server);
     line.push('"');
     line
 }
 
-fn escape(value: &str, server: Server) -> String {
-    let mut out = String::with_capacity(value.len());
+fn escape_into(out: &mut String, value: &str, server: Server) {
+    let special = |b: u8| b == b'"' || b == b'\\' || !(0x20..0x7f).contains(&b);
+    // Almost every value is plain ASCII: copy it whole.
+    if !value.bytes().any(special) {
+        out.push_str(value);
+        return;
+    }
     for b in value.bytes() {
         match (server, b) {
             (Server::Nginx, b'"' | b'\\' | 0..=0x1f | 0x7f..) => {
@@ -100,7 +103,6 @@ fn escape(value: &str, server: Server) -> String {
             _ => out.push(char::from(b)),
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `rand` documents as free to change between versions and platforms: the demo's bytes
 //! (and the report snapshots built on them) must stay the same for a given seed.
 
-use rand::{Rng, RngCore};
+use rand::RngCore;
 
 /// A deterministic stream of random numbers; one per independent part of the dataset,
 /// so adding a new part never shifts the values of another.
@@ -45,12 +45,16 @@ impl DemoRng {
 
     /// A uniform integer in `lo..=hi`.
     pub(crate) fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        self.random_range(lo..=hi)
+        // Modulo bias is below 2^-40 for the small ranges used here.
+        match (hi - lo).checked_add(1) {
+            Some(span) => lo + self.next_u64() % span,
+            None => self.next_u64(),
+        }
     }
 
     /// One element of a non-empty slice.
     pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.random_range(0..items.len())]
+        items[self.between(0, items.len() as u64 - 1) as usize]
     }
 
     /// An index drawn with probability proportional to `weights` (non-empty, sum > 0).
@@ -85,7 +89,7 @@ impl DemoRng {
     pub(crate) fn alnum(&mut self, n: usize) -> String {
         const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         (0..n)
-            .map(|_| char::from(ALNUM[self.random_range(0..ALNUM.len())]))
+            .map(|_| char::from(ALNUM[self.between(0, ALNUM.len() as u64 - 1) as usize]))
             .collect()
     }
 }

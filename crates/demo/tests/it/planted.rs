@@ -212,3 +212,26 @@ fn firewall_and_leak_events_are_planted_too() {
     // The group's usual pace is well under one post a day.
     assert!(burst.events >= 20);
 }
+
+#[test]
+fn a_short_period_plants_only_what_fits_in_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = kansoku_demo::DemoSpec {
+        start: chrono::NaiveDate::from_ymd_opt(2027, 1, 31).expect("date"),
+        months: 1,
+        scale: SMALL,
+        ..Default::default()
+    };
+    let m = kansoku_demo::generate(dir.path(), &spec).expect("generate");
+    let kinds: BTreeSet<&str> = m.planted.iter().map(|p| p.kind.as_str()).collect();
+    assert!(!kinds.contains("sqli_log4shell_campaign") && !kinds.contains("nikto_scan"));
+    assert!(
+        m.files
+            .iter()
+            .any(|f| f.path.to_string_lossy().contains("2027-01"))
+    );
+    for p in &m.planted {
+        assert!(p.start.date_naive() >= spec.start, "{p:?}");
+        assert!(p.end.date_naive() <= chrono::NaiveDate::from_ymd_opt(2027, 2, 28).expect("date"));
+    }
+}
