@@ -56,6 +56,8 @@ pub(crate) struct Engine {
     pub regex_sets: Vec<Option<(RegexSet, Vec<u32>)>>,
     /// Rules evaluated on every request.
     pub always: Vec<u32>,
+    /// The automaton's needles (for diagnostics).
+    pub needle_text: Vec<Vec<u8>>,
 }
 
 /// How a check can make its rule a candidate.
@@ -66,6 +68,7 @@ enum Gate {
 
 fn regex_needles(pattern: &str, lowercase: bool) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new().utf8(false).unicode(false).build().parse(pattern).ok()?;
+    let mut best: Option<Vec<Vec<u8>>> = None;
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let mut ex = Extractor::new();
         ex.kind(kind);
@@ -83,11 +86,31 @@ fn regex_needles(pattern: &str, lowercase: bool) -> Option<Vec<Vec<u8>>> {
             .collect();
         needles.sort();
         needles.dedup();
-        if !needles.is_empty() && needles.len() <= 256 && needles.iter().all(|n| n.len() >= 3) {
-            return Some(needles);
+        let min = needles.iter().map(Vec::len).min().unwrap_or(0);
+        if !needles.is_empty() && needles.len() <= 256 && needles.iter().all(|n| good_needle(n)) {
+            let better = match &best {
+                None => true,
+                Some(b) => min > b.iter().map(Vec::len).min().unwrap_or(0),
+            };
+            if better {
+                best = Some(needles);
+            }
         }
     }
-    None
+    best
+}
+
+/// Whether a literal is rare enough in benign traffic to gate a regex: three bytes or
+/// more (not only digits and spaces), or one or two bytes of punctuation that ordinary
+/// URLs seldom contain (a stray hit only costs a rule evaluation).
+fn good_needle(n: &[u8]) -> bool {
+    const RARE: &[u8] = b"'\"<>`|${}\\()[];:.=&%#*!@^~";
+    match n.len() {
+        0 => false,
+        1 => b"'\"<>`|${}\\)".contains(&n[0]),
+        2 => !n.iter().any(u8::is_ascii_whitespace) && n.iter().any(|b| RARE.contains(b)) && n != b"//" && n != b"=&",
+        _ => !n.iter().all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()),
+    }
 }
 
 fn check_gate(check: &Check) -> Option<Gate> {
@@ -270,7 +293,7 @@ impl Engine {
                 .map_err(|e| LoadError::Compile(e.to_string()))?;
             regex_sets.push(Some((set, pats.into_iter().map(|(_, r)| r).collect())));
         }
-        Ok(Engine { rules, slots, scan, arg_chains, checks, first_check, exprs, ac, entries, regex_sets, always })
+        Ok(Engine { rules, slots, scan, arg_chains, checks, first_check, exprs, ac, entries, regex_sets, always, needle_text: needles })
     }
 }
 

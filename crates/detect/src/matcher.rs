@@ -14,6 +14,9 @@ use crate::transform;
 pub(crate) struct Scratch {
     bufs: Vec<Vec<u8>>,
     present: Vec<bool>,
+    /// Slot whose buffer this slot shares (itself when computed).
+    alias: Vec<usize>,
+    eff: Vec<u8>,
     tmp: Vec<u8>,
     field: Vec<u8>,
     cand: Vec<bool>,
@@ -95,6 +98,8 @@ impl Scratch {
         if self.bufs.len() < n {
             self.bufs.resize_with(n, Vec::new);
             self.present.resize(n, false);
+            self.alias.resize(n, 0);
+            self.eff.resize(n, 0);
         }
         if self.cand.len() < eng.rules.len() {
             self.cand.resize(eng.rules.len(), false);
@@ -106,14 +111,32 @@ impl Scratch {
             self.args_ready.resize(k, false);
         }
         self.args_ready.iter_mut().for_each(|r| *r = false);
+        let mut zone_start = 0;
+        let mut need = 0;
         for (i, &(zone, chain)) in eng.slots.iter().enumerate() {
             let mut field = std::mem::take(&mut self.field);
+            if i == 0 || eng.slots[i - 1].0 != zone {
+                zone_start = i;
+                need = zone_text(req, zone, &mut field).map_or(0, transform::needs);
+            }
             match zone_text(req, zone, &mut field) {
                 Some(text) => {
-                    transform::apply(chain, text, &mut self.bufs[i], &mut self.tmp);
                     self.present[i] = true;
+                    let eff = transform::effective(chain, need);
+                    self.eff[i] = eff;
+                    match (zone_start..i).find(|&j| self.alias[j] == j && self.eff[j] == eff) {
+                        Some(j) => self.alias[i] = j,
+                        None => {
+                            self.alias[i] = i;
+                            transform::apply(chain, text, &mut self.bufs[i], &mut self.tmp);
+                        }
+                    }
                 }
-                None => self.present[i] = false,
+                None => {
+                    self.present[i] = false;
+                    self.alias[i] = i;
+                    self.eff[i] = 0xff;
+                }
             }
             self.field = field;
         }
@@ -133,19 +156,20 @@ impl Scratch {
         }
         if let Some(ac) = &eng.ac {
             for s in 0..eng.slots.len() {
-                if !eng.scan[s] || !self.present[s] {
+                if self.alias[s] != s || !self.present[s] {
                     continue;
                 }
-                // Slots of one zone whose decoded text came out identical share one scan.
-                let zone = eng.slots[s].0;
-                if (0..s).any(|p| eng.slots[p].0 == zone && eng.scan[p] && self.present[p] && self.bufs[p] == self.bufs[s]) {
-                    continue;
-                }
+                // Every slot sharing this buffer is searched by this one pass.
                 let mut same: u64 = 0;
+                let mut any_scan = false;
                 for t in s..eng.slots.len().min(s + 64) {
-                    if eng.slots[t].0 == zone && self.present[t] && (t == s || self.bufs[t] == self.bufs[s]) {
+                    if self.present[t] && self.alias[t] == s {
                         same |= 1 << (t - s);
+                        any_scan |= eng.scan[t];
                     }
+                }
+                if !any_scan {
+                    continue;
                 }
                 for m in ac.find_overlapping_iter(self.bufs[s].as_slice()) {
                     for &(slot, rule) in &eng.entries[m.pattern().as_usize()] {
@@ -160,8 +184,10 @@ impl Scratch {
         }
         for (s, set) in eng.regex_sets.iter().enumerate() {
             if let Some((set, owners)) = set {
-                if self.present[s] {
-                    for i in set.matches(&self.bufs[s]).iter() {
+                let buf = &self.bufs[self.alias[s]];
+                // `is_match` stops early and allocates nothing; most requests end here.
+                if self.present[s] && set.is_match(buf) {
+                    for i in set.matches(buf).iter() {
                         self.mark(owners[i]);
                     }
                 }
@@ -203,7 +229,7 @@ impl Scratch {
                 Target::Slot(s) => {
                     let s = s as usize;
                     if self.present[s] {
-                        if let Some((a, b)) = test(c, &self.bufs[s]) {
+                        if let Some((a, b)) = test(c, &self.bufs[self.alias[s]]) {
                             return Some((zone, usize::MAX, a, b));
                         }
                     }
@@ -273,7 +299,7 @@ impl Scratch {
             if let Some((zone, arg, a, b)) = self.check(eng, req, c) {
                 let (text, chain) = match c.zones.iter().find(|(z, _)| *z == zone).map(|(_, t)| *t) {
                     Some(Target::Args(k)) => (self.args[k as usize][arg].clone(), eng.arg_chains[k as usize]),
-                    Some(Target::Slot(s)) => (self.bufs[s as usize].clone(), eng.slots[s as usize].1),
+                    Some(Target::Slot(s)) => (self.bufs[self.alias[s as usize]].clone(), eng.slots[s as usize].1),
                     None => (Vec::new(), Transforms::default()),
                 };
                 hits.push(Hit {

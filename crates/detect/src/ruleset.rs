@@ -222,3 +222,13 @@ impl RuleSet {
         }
     }
 }
+
+impl RuleSet {
+    /// Short needles (debugging aid).
+    pub fn debug_short_needles(&self) -> Vec<String> {
+        let e = &self.inner.stateless;
+        let Some(ac) = &e.ac else { return Vec::new() };
+        let _ = ac;
+        e.needle_text.iter().filter(|n| n.len() <= 2).map(|n| String::from_utf8_lossy(n).into_owned()).collect()
+    }
+}

@@ -19,15 +19,13 @@ static CLASS: [u8; 256] = {
     t[b'+' as usize] = PLUS;
     t[b'&' as usize] = AMP;
     t[b'\\' as usize] = PATHY;
-    t[b'.' as usize] = PATHY;
-    t[b'/' as usize] = PATHY;
     t[b'*' as usize] = SPACEY;
     t[b'\t' as usize] = SPACEY;
     t[b'\n' as usize] = SPACEY;
     t[b'\r' as usize] = SPACEY;
     t[0x0b] = SPACEY;
     t[0x0c] = SPACEY;
-    t[b' ' as usize] = SPACEY;
+    t[0xa0] = SPACEY;
     let mut c = b'A';
     while c <= b'Z' {
         t[c as usize] = UPPER;
@@ -39,8 +37,14 @@ static CLASS: [u8; 256] = {
 /// Which steps of any chain could change `input` (one pass, a table lookup per byte).
 pub fn needs(input: &[u8]) -> u8 {
     let mut acc = 0u8;
+    let mut prev = 0u8;
     for &b in input {
         acc |= CLASS[b as usize];
+        // Single spaces and lone slashes are the norm; only runs and `/.`, `//` need work.
+        if prev == b'/' && (b == b'/' || b == b'.') || prev == b' ' && b == b' ' {
+            acc |= if b == b' ' { SPACEY } else { PATHY };
+        }
+        prev = b;
     }
     let mut flags = 0;
     if acc & PERCENT != 0 {
@@ -62,6 +66,16 @@ pub fn needs(input: &[u8]) -> u8 {
         flags |= Transforms::LOWERCASE;
     }
     flags
+}
+
+/// The steps of `chain` that would change an input whose [`needs`] are `need`: two
+/// chains with the same effective steps give the same output, so their buffers are shared.
+pub fn effective(chain: Transforms, need: u8) -> u8 {
+    if chain.has(Transforms::URL_DECODE) && need & (Transforms::URL_DECODE | Transforms::PLUS) != 0 {
+        chain.0
+    } else {
+        chain.0 & need
+    }
 }
 
 /// Applies `chain` to `input`, leaving the result in `out`; `tmp` is scratch.
@@ -270,7 +284,10 @@ pub fn squeeze(input: &[u8], out: &mut Vec<u8>) {
             }
         } else if b == b'*' && input.get(i + 1) == Some(&b'/') {
             skip = 2;
-        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+            || b == 0xa0 && (i == 0 || input[i - 1] < 0x80)
+        {
+            // A lone 0xa0 (from `%a0`) is a no-break space MySQL accepts as a separator.
             skip = 1;
         }
         if skip > 0 {

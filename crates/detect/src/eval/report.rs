@@ -79,7 +79,7 @@ impl CrowdsecResult {
 pub struct EvalReport {
     /// libinjection SQLi/XSS recall, raw and URL-encoded.
     pub corpora: Vec<CorpusResult>,
-    /// libinjection false positives (hits = flagged as sqli or xss).
+    /// libinjection false positives (hits = flagged with the row's category).
     pub false_positives: Vec<CorpusResult>,
     /// Requests read from the elastic log.
     pub elastic_lines: usize,
