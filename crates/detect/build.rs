@@ -28,15 +28,26 @@ fn main() {
     let mut files = Vec::new();
     collect(&rules, &mut files);
     files.sort();
-    let mut code = String::from("/// Built-in rule files: (path under `rules/`, text).\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Built-in rule files: (path under `rules/`, text).\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let rel = file.strip_prefix(&rules).unwrap_or(file).to_string_lossy().replace('\\', "/");
+        let rel = file
+            .strip_prefix(&rules)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/");
         let abs = file.canonicalize().unwrap_or_else(|_| file.clone());
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", abs.display().to_string())
-            .expect("writing to a String cannot fail");
+        writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("writing to a String cannot fail");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_rules.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_rules.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }

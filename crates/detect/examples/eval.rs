@@ -8,10 +8,16 @@ use kansoku_detect::{LoadOptions, RuleSet, eval};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let data = PathBuf::from(args.first().map(String::as_str).unwrap_or("/work/shared/data"));
+    let data = PathBuf::from(
+        args.first()
+            .map(String::as_str)
+            .unwrap_or("/work/shared/data"),
+    );
     let mut opts = LoadOptions::default();
     if let Some(i) = args.iter().position(|a| a == "--sigma") {
-        opts.sigma_dirs.push(PathBuf::from(args.get(i + 1).ok_or("--sigma needs a folder")?));
+        opts.sigma_dirs.push(PathBuf::from(
+            args.get(i + 1).ok_or("--sigma needs a folder")?,
+        ));
     }
     let (rules, warnings) = RuleSet::load(&opts)?;
     for w in &warnings {

@@ -13,7 +13,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         for hit in m.explain(&req) {
-            println!("{} [{}] zone {} matched {:?} in {:?}", hit.rule_id, hit.category, hit.zone, hit.matched, hit.decoded);
+            println!(
+                "{} [{}] zone {} matched {:?} in {:?}",
+                hit.rule_id, hit.category, hit.zone, hit.matched, hit.decoded
+            );
         }
     }
     Ok(())

@@ -56,8 +56,6 @@ pub(crate) struct Engine {
     pub regex_sets: Vec<Option<(RegexSet, Vec<u32>)>>,
     /// Rules evaluated on every request.
     pub always: Vec<u32>,
-    /// The automaton's needles (for diagnostics).
-    pub needle_text: Vec<Vec<u8>>,
 }
 
 /// How a check can make its rule a candidate.
@@ -67,7 +65,12 @@ enum Gate {
 }
 
 fn regex_needles(pattern: &str, lowercase: bool) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new().utf8(false).unicode(false).build().parse(pattern).ok()?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .unicode(false)
+        .build()
+        .parse(pattern)
+        .ok()?;
     let mut best: Option<Vec<Vec<u8>>> = None;
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let mut ex = Extractor::new();
@@ -108,8 +111,15 @@ fn good_needle(n: &[u8]) -> bool {
     match n.len() {
         0 => false,
         1 => b"'\"<>`|${}\\)".contains(&n[0]),
-        2 => !n.iter().any(u8::is_ascii_whitespace) && n.iter().any(|b| RARE.contains(b)) && n != b"//" && n != b"=&",
-        _ => !n.iter().all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()),
+        2 => {
+            !n.iter().any(u8::is_ascii_whitespace)
+                && n.iter().any(|b| RARE.contains(b))
+                && n != b"//"
+                && n != b"=&"
+        }
+        _ => !n
+            .iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()),
     }
 }
 
@@ -129,14 +139,23 @@ fn check_gate(check: &Check) -> Option<Gate> {
                     break;
                 }
             }
-            if needles.is_empty() { Some(Gate::Regex(check.values.clone())) } else { Some(Gate::Needles(needles)) }
+            if needles.is_empty() {
+                Some(Gate::Regex(check.values.clone()))
+            } else {
+                Some(Gate::Needles(needles))
+            }
         }
         _ => {
             if check.values.iter().any(String::is_empty) {
                 return None;
             }
             let values: Vec<Vec<u8>> = if check.all {
-                check.values.iter().max_by_key(|v| v.len()).map(|v| vec![v.as_bytes().to_vec()]).unwrap_or_default()
+                check
+                    .values
+                    .iter()
+                    .max_by_key(|v| v.len())
+                    .map(|v| vec![v.as_bytes().to_vec()])
+                    .unwrap_or_default()
             } else {
                 check.values.iter().map(|v| v.as_bytes().to_vec()).collect()
             };
@@ -158,7 +177,10 @@ fn gate_of(expr: &Expr, checks: &[Check]) -> Option<(Vec<usize>, usize)> {
     match expr {
         Expr::Check(i) => check_gate(&checks[*i]).map(|g| (vec![*i], gate_score(&g))),
         Expr::Not(_) => None,
-        Expr::And(es) => es.iter().filter_map(|e| gate_of(e, checks)).max_by_key(|(_, s)| *s),
+        Expr::And(es) => es
+            .iter()
+            .filter_map(|e| gate_of(e, checks))
+            .max_by_key(|(_, s)| *s),
         Expr::Or(es) => {
             let mut all = Vec::new();
             let mut score = usize::MAX;
@@ -183,7 +205,11 @@ fn parse_cidr(v: &str) -> Option<(IpAddr, u8)> {
     let (ip, bits) = v.split_once('/').unwrap_or((v, ""));
     let ip: IpAddr = ip.trim().parse().ok()?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
-    let bits = if bits.is_empty() { max } else { bits.trim().parse().ok()? };
+    let bits = if bits.is_empty() {
+        max
+    } else {
+        bits.trim().parse().ok()?
+    };
     (bits <= max).then_some((ip, bits))
 }
 
@@ -210,7 +236,8 @@ impl Engine {
             }
         }
         slots.sort();
-        let slot_of = |key: (Zone, Transforms)| slots.iter().position(|s| *s == key).unwrap_or(0) as u16;
+        let slot_of =
+            |key: (Zone, Transforms)| slots.iter().position(|s| *s == key).unwrap_or(0) as u16;
         let mut checks = Vec::new();
         let mut first_check = Vec::new();
         let mut exprs = Vec::new();
@@ -229,7 +256,9 @@ impl Engine {
             let gate_slots = |c: &Check| -> Vec<u16> {
                 c.zones
                     .iter()
-                    .map(|&z| slot_of((if z == Zone::Args { Zone::Query } else { z }, c.transforms)))
+                    .map(|&z| {
+                        slot_of((if z == Zone::Args { Zone::Query } else { z }, c.transforms))
+                    })
                     .collect()
             };
             match gate_of(&rule.condition, &rule.checks) {
@@ -273,7 +302,10 @@ impl Engine {
             None
         } else {
             let build = |kind| {
-                AhoCorasick::builder().match_kind(MatchKind::Standard).kind(kind).build(&needles)
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(kind)
+                    .build(&needles)
             };
             Some(
                 build(Some(AhoCorasickKind::DFA))
@@ -293,7 +325,19 @@ impl Engine {
                 .map_err(|e| LoadError::Compile(e.to_string()))?;
             regex_sets.push(Some((set, pats.into_iter().map(|(_, r)| r).collect())));
         }
-        Ok(Engine { rules, slots, scan, arg_chains, checks, first_check, exprs, ac, entries, regex_sets, always, needle_text: needles })
+        Ok(Engine {
+            rules,
+            slots,
+            scan,
+            arg_chains,
+            checks,
+            first_check,
+            exprs,
+            ac,
+            entries,
+            regex_sets,
+            always,
+        })
     }
 }
 
@@ -307,7 +351,12 @@ fn compile_check(
         .iter()
         .map(|&z| {
             let t = if z == Zone::Args {
-                Target::Args(arg_chains.iter().position(|t| *t == c.transforms).unwrap_or(0) as u8)
+                Target::Args(
+                    arg_chains
+                        .iter()
+                        .position(|t| *t == c.transforms)
+                        .unwrap_or(0) as u8,
+                )
             } else {
                 Target::Slot(slot_of((z, c.transforms)))
             };
@@ -325,11 +374,17 @@ fn compile_check(
     };
     match c.op {
         Op::Contains => {
-            out.finders = c.values.iter().map(|v| memmem::Finder::new(v.as_bytes()).into_owned()).collect()
+            out.finders = c
+                .values
+                .iter()
+                .map(|v| memmem::Finder::new(v.as_bytes()).into_owned())
+                .collect()
         }
         Op::Regex => {
             for v in &c.values {
-                out.regexes.push(ascii_regex(v).map_err(|e| LoadError::Compile(format!("regex `{v}`: {e}")))?);
+                out.regexes.push(
+                    ascii_regex(v).map_err(|e| LoadError::Compile(format!("regex `{v}`: {e}")))?,
+                );
             }
         }
         Op::Cidr => out.nets = c.values.iter().filter_map(|v| parse_cidr(v)).collect(),

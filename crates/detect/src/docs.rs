@@ -10,12 +10,31 @@ fn expr_text(rule: &Rule, e: &Expr) -> String {
         Expr::Check(i) => {
             let c = &rule.checks[*i];
             let zones: Vec<&str> = c.zones.iter().map(|z| z.as_str()).collect();
-            let quant = if c.all && c.values.len() > 1 { "all of " } else { "" };
-            format!("{} {} {quant}{:?}", zones.join("|"), c.op.as_str(), c.values)
+            let quant = if c.all && c.values.len() > 1 {
+                "all of "
+            } else {
+                ""
+            };
+            format!(
+                "{} {} {quant}{:?}",
+                zones.join("|"),
+                c.op.as_str(),
+                c.values
+            )
         }
         Expr::Not(inner) => format!("not ({})", expr_text(rule, inner)),
-        Expr::And(es) => es.iter().map(|e| expr_text(rule, e)).collect::<Vec<_>>().join(" and "),
-        Expr::Or(es) => format!("({})", es.iter().map(|e| expr_text(rule, e)).collect::<Vec<_>>().join(" or ")),
+        Expr::And(es) => es
+            .iter()
+            .map(|e| expr_text(rule, e))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Expr::Or(es) => format!(
+            "({})",
+            es.iter()
+                .map(|e| expr_text(rule, e))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
     }
 }
 
@@ -34,21 +53,43 @@ impl Rule {
             self.category,
             self.severity.as_str(),
             self.file,
-            self.tool.as_ref().map(|t| format!(" · tool `{t}`")).unwrap_or_default()
+            self.tool
+                .as_ref()
+                .map(|t| format!(" · tool `{t}`"))
+                .unwrap_or_default()
         );
-        let _ = writeln!(s, "### What it flags\n\n{}\n", if self.description.is_empty() { &self.title } else { &self.description });
+        let _ = writeln!(
+            s,
+            "### What it flags\n\n{}\n",
+            if self.description.is_empty() {
+                &self.title
+            } else {
+                &self.description
+            }
+        );
         if !self.why.is_empty() {
             let _ = writeln!(s, "### Why it matters\n\n{}\n", self.why);
         }
-        let _ = writeln!(s, "### How it matches\n\n`{}`\n", expr_text(self, &self.condition));
+        let _ = writeln!(
+            s,
+            "### How it matches\n\n`{}`\n",
+            expr_text(self, &self.condition)
+        );
         if let Some(w) = &self.window {
-            let counted = w.distinct.map(|z| format!("distinct `{z}` values")).unwrap_or_else(|| "requests".into());
+            let counted = w
+                .distinct
+                .map(|z| format!("distinct `{z}` values"))
+                .unwrap_or_else(|| "requests".into());
             let _ = writeln!(
                 s,
                 "Fires when one source (per tenant) reaches {} {counted} within {} s{}.\n",
                 w.threshold,
                 w.span_micros / 1_000_000,
-                if w.statuses.is_empty() { String::new() } else { format!(", counting only statuses {:?}", w.statuses) }
+                if w.statuses.is_empty() {
+                    String::new()
+                } else {
+                    format!(", counting only statuses {:?}", w.statuses)
+                }
             );
         }
         if !self.examples_match.is_empty() || !self.examples_no_match.is_empty() {

@@ -21,8 +21,16 @@ pub struct ExampleFailure {
 
 impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.expected_match { "should match but does not" } else { "should not match but does" };
-        write!(f, "{} ({}): example {what}: {}", self.rule_id, self.file, self.example)
+        let what = if self.expected_match {
+            "should match but does not"
+        } else {
+            "should not match but does"
+        };
+        write!(
+            f,
+            "{} ({}): example {what}: {}",
+            self.rule_id, self.file, self.example
+        )
     }
 }
 
@@ -65,7 +73,10 @@ impl RuleSet {
                 continue;
             };
             let mut m = single.matcher();
-            for (examples, expected) in [(&rule.examples_match, true), (&rule.examples_no_match, false)] {
+            for (examples, expected) in [
+                (&rule.examples_match, true),
+                (&rule.examples_no_match, false),
+            ] {
                 for ex in examples {
                     let got = !m.matching_rules(&ex.request).is_empty();
                     if got != expected {
@@ -91,7 +102,13 @@ impl RuleSet {
             *ids.entry(r.id.as_str()).or_default() += 1;
         }
         for r in self.rules() {
-            let mut say = |message: String| out.push(LintFinding { rule_id: r.id.clone(), file: r.file.clone(), message });
+            let mut say = |message: String| {
+                out.push(LintFinding {
+                    rule_id: r.id.clone(),
+                    file: r.file.clone(),
+                    message,
+                })
+            };
             if ids.get(r.id.as_str()).copied().unwrap_or(0) > 1 {
                 say("duplicate rule id".into());
             }
@@ -120,14 +137,20 @@ fn lint_native(r: &Rule, say: &mut impl FnMut(String)) {
     if r.category == Category::Other {
         say("category `other`: pick a report category".into());
     }
-    if r.category == Category::Scanner && r.window.is_none() && r.tool.is_none() {
-        say("scanner rule without `tool`".into());
+    let agent_only = r
+        .checks
+        .iter()
+        .all(|c| c.zones == [crate::model::Zone::UserAgent]);
+    if r.category == Category::Scanner && agent_only && r.tool.is_none() {
+        say("scanner user-agent rule without `tool`".into());
     }
     for c in &r.checks {
         if c.op == Op::Regex {
             for v in &c.values {
                 if is_plain_literal(v) {
-                    say(format!("regex `{v}` is a plain literal: use `contains` (faster, gated)"));
+                    say(format!(
+                        "regex `{v}` is a plain literal: use `contains` (faster, gated)"
+                    ));
                 }
             }
         }

@@ -174,7 +174,11 @@ impl Scratch {
                 for m in ac.find_overlapping_iter(self.bufs[s].as_slice()) {
                     for &(slot, rule) in &eng.entries[m.pattern().as_usize()] {
                         let slot = slot as usize;
-                        if slot >= s && slot - s < 64 && same & (1 << (slot - s)) != 0 && !self.cand[rule as usize] {
+                        if slot >= s
+                            && slot - s < 64
+                            && same & (1 << (slot - s)) != 0
+                            && !self.cand[rule as usize]
+                        {
                             self.cand[rule as usize] = true;
                             self.cand_list.push(rule);
                         }
@@ -215,7 +219,12 @@ impl Scratch {
                 if n == self.args[k].len() {
                     self.args[k].push(Vec::new());
                 }
-                transform::apply(eng.arg_chains[k], value.as_bytes(), &mut self.args[k][n], &mut self.tmp);
+                transform::apply(
+                    eng.arg_chains[k],
+                    value.as_bytes(),
+                    &mut self.args[k][n],
+                    &mut self.tmp,
+                );
                 n += 1;
             }
         }
@@ -223,15 +232,20 @@ impl Scratch {
     }
 
     /// Runs one check; on a match returns (zone, arg index or usize::MAX, span).
-    fn check(&mut self, eng: &Engine, req: &HttpRequest, c: &CompiledCheck) -> Option<(Zone, usize, usize, usize)> {
+    fn check(
+        &mut self,
+        eng: &Engine,
+        req: &HttpRequest,
+        c: &CompiledCheck,
+    ) -> Option<(Zone, usize, usize, usize)> {
         for &(zone, target) in &c.zones {
             match target {
                 Target::Slot(s) => {
                     let s = s as usize;
-                    if self.present[s] {
-                        if let Some((a, b)) = test(c, &self.bufs[self.alias[s]]) {
-                            return Some((zone, usize::MAX, a, b));
-                        }
+                    if self.present[s]
+                        && let Some((a, b)) = test(c, &self.bufs[self.alias[s]])
+                    {
+                        return Some((zone, usize::MAX, a, b));
                     }
                 }
                 Target::Args(k) => {
@@ -266,7 +280,11 @@ impl Scratch {
 
     fn rule_matches(&mut self, eng: &Engine, req: &HttpRequest, local: usize) -> bool {
         let base = eng.first_check[local];
-        let end = eng.first_check.get(local + 1).copied().unwrap_or(eng.checks.len());
+        let end = eng
+            .first_check
+            .get(local + 1)
+            .copied()
+            .unwrap_or(eng.checks.len());
         self.memo.clear();
         self.memo.resize(end - base, 0);
         self.eval(eng, req, base, &eng.exprs[local])
@@ -290,16 +308,34 @@ impl Scratch {
     }
 
     /// Explains the checks of matched local rule `local` that hold.
-    pub fn explain_rule(&mut self, eng: &Engine, req: &HttpRequest, local: usize, rule_id: &str, category: &str) -> Vec<Hit> {
+    pub fn explain_rule(
+        &mut self,
+        eng: &Engine,
+        req: &HttpRequest,
+        local: usize,
+        rule_id: &str,
+        category: &str,
+    ) -> Vec<Hit> {
         let base = eng.first_check[local];
-        let end = eng.first_check.get(local + 1).copied().unwrap_or(eng.checks.len());
+        let end = eng
+            .first_check
+            .get(local + 1)
+            .copied()
+            .unwrap_or(eng.checks.len());
         let mut hits = Vec::new();
         for ci in base..end {
             let c = &eng.checks[ci];
             if let Some((zone, arg, a, b)) = self.check(eng, req, c) {
-                let (text, chain) = match c.zones.iter().find(|(z, _)| *z == zone).map(|(_, t)| *t) {
-                    Some(Target::Args(k)) => (self.args[k as usize][arg].clone(), eng.arg_chains[k as usize]),
-                    Some(Target::Slot(s)) => (self.bufs[self.alias[s as usize]].clone(), eng.slots[s as usize].1),
+                let (text, chain) = match c.zones.iter().find(|(z, _)| *z == zone).map(|(_, t)| *t)
+                {
+                    Some(Target::Args(k)) => (
+                        self.args[k as usize][arg].clone(),
+                        eng.arg_chains[k as usize],
+                    ),
+                    Some(Target::Slot(s)) => (
+                        self.bufs[self.alias[s as usize]].clone(),
+                        eng.slots[s as usize].1,
+                    ),
                     None => (Vec::new(), Transforms::default()),
                 };
                 hits.push(Hit {
@@ -307,7 +343,8 @@ impl Scratch {
                     category: category.to_string(),
                     zone,
                     transforms: chain.names(),
-                    matched: String::from_utf8_lossy(text.get(a..b).unwrap_or_default()).into_owned(),
+                    matched: String::from_utf8_lossy(text.get(a..b).unwrap_or_default())
+                        .into_owned(),
                     decoded: String::from_utf8_lossy(&text).into_owned(),
                 });
             }
@@ -326,8 +363,12 @@ fn test(c: &CompiledCheck, text: &[u8]) -> Option<(usize, usize)> {
     for i in 0..n {
         let hit = match c.op {
             Op::Contains => c.finders[i].find(text).map(|p| (p, p + c.values[i].len())),
-            Op::Prefix => text.starts_with(&c.values[i]).then(|| (0, c.values[i].len())),
-            Op::Suffix => text.ends_with(&c.values[i]).then(|| (text.len() - c.values[i].len(), text.len())),
+            Op::Prefix => text
+                .starts_with(&c.values[i])
+                .then(|| (0, c.values[i].len())),
+            Op::Suffix => text
+                .ends_with(&c.values[i])
+                .then(|| (text.len() - c.values[i].len(), text.len())),
             Op::Equals => (text == c.values[i].as_slice()).then_some((0, text.len())),
             Op::Regex => c.regexes[i].find(text).map(|m| (m.start(), m.end())),
             Op::Cidr => in_net(text, c.nets[i]).then_some((0, text.len())),
@@ -343,7 +384,10 @@ fn test(c: &CompiledCheck, text: &[u8]) -> Option<(usize, usize)> {
 }
 
 fn in_net(text: &[u8], (net, bits): (IpAddr, u8)) -> bool {
-    let Some(ip) = std::str::from_utf8(text).ok().and_then(|s| s.trim().parse::<IpAddr>().ok()) else {
+    let Some(ip) = std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.trim().parse::<IpAddr>().ok())
+    else {
         return false;
     };
     let (a, b, len) = match (ip, net) {

@@ -113,13 +113,15 @@ impl Transforms {
     ];
 
     /// The chain native rules get when they name none: everything a WAF would undo.
-    pub const DEFAULT: Transforms = Transforms(
-        Self::URL_DECODE | Self::PLUS | Self::HTML | Self::SQUEEZE | Self::LOWERCASE,
-    );
+    pub const DEFAULT: Transforms =
+        Transforms(Self::URL_DECODE | Self::PLUS | Self::HTML | Self::SQUEEZE | Self::LOWERCASE);
 
     /// Parses one transform name; `None` when unknown.
     pub fn flag(name: &str) -> Option<u8> {
-        Self::NAMES.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
     }
 
     /// Whether `flag` is part of this chain.

@@ -116,7 +116,11 @@ pub fn parse_file(file: &str, text: &str) -> (Vec<Rule>, Vec<LoadWarning>) {
     let mut rules = Vec::new();
     let mut warnings = Vec::new();
     for (start_line, doc) in split_documents(text) {
-        if doc.trim().lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        if doc
+            .trim()
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
             continue;
         }
         let warn = |line: Option<usize>, message: String| LoadWarning {
@@ -241,8 +245,10 @@ fn build(doc: RuleDoc, file: &str) -> Result<Rule, String> {
         if let Some(list) = m.list {
             ops.push((Op::Equals, list));
         }
-        let [(op, values)] = <[_; 1]>::try_from(ops)
-            .map_err(|_| "each matcher needs exactly one of contains, prefix, suffix, equals, regex, list".to_string())?;
+        let [(op, values)] = <[_; 1]>::try_from(ops).map_err(|_| {
+            "each matcher needs exactly one of contains, prefix, suffix, equals, regex, list"
+                .to_string()
+        })?;
         if values.is_empty() {
             return Err(format!("empty `{}` matcher", op.as_str()));
         }
@@ -257,9 +263,19 @@ fn build(doc: RuleDoc, file: &str) -> Result<Rule, String> {
             values
         };
         let idx = checks.len();
-        checks.push(Check { zones, transforms, op, values, all: m.all });
+        checks.push(Check {
+            zones,
+            transforms,
+            op,
+            values,
+            all: m.all,
+        });
         let term = Expr::Check(idx);
-        terms.push(if m.not { Expr::Not(Box::new(term)) } else { term });
+        terms.push(if m.not {
+            Expr::Not(Box::new(term))
+        } else {
+            term
+        });
     }
     let condition = match doc.condition.as_deref() {
         None | Some("all") => Expr::And(terms),
@@ -269,7 +285,8 @@ fn build(doc: RuleDoc, file: &str) -> Result<Rule, String> {
     let window = match doc.window {
         None => None,
         Some(w) => Some(Window {
-            span_micros: parse_span(&w.span).ok_or_else(|| format!("bad window span `{}`", w.span))?,
+            span_micros: parse_span(&w.span)
+                .ok_or_else(|| format!("bad window span `{}`", w.span))?,
             threshold: w.threshold.max(1),
             distinct: match w.distinct {
                 Some(z) => Some(Zone::from_name(&z).ok_or_else(|| format!("unknown zone `{z}`"))?),
@@ -303,15 +320,23 @@ fn build(doc: RuleDoc, file: &str) -> Result<Rule, String> {
 
 fn build_example(doc: ExampleDoc) -> Result<Example, String> {
     match doc {
-        ExampleDoc::Line(line) => Ok(Example { request: example::from_line(&line), text: line }),
+        ExampleDoc::Line(line) => Ok(Example {
+            request: example::from_line(&line),
+            text: line,
+        }),
         ExampleDoc::Fields(map) => {
-            let text = serde_yaml::to_string(&map).unwrap_or_default().trim().replace('\n', ", ");
+            let text = serde_yaml::to_string(&map)
+                .unwrap_or_default()
+                .trim()
+                .replace('\n', ", ");
             let mut req: HttpRequest = example::from_line("/");
             for (key, value) in map {
                 let s = match &value {
                     serde_yaml::Value::String(s) => s.clone(),
                     serde_yaml::Value::Number(n) => n.to_string(),
-                    other => return Err(format!("example field `{key}` must be text, not {other:?}")),
+                    other => {
+                        return Err(format!("example field `{key}` must be text, not {other:?}"));
+                    }
                 };
                 match key.as_str() {
                     "line" | "request" => {
@@ -330,7 +355,8 @@ fn build_example(doc: ExampleDoc) -> Result<Example, String> {
                     "x_forwarded_for" | "headers" => req.x_forwarded_for = Some(s),
                     "src_ip" | "client_ip" => req.src_ip = Some(s),
                     "status" => {
-                        req.status = Some(s.parse().map_err(|_| format!("bad example status `{s}`"))?)
+                        req.status =
+                            Some(s.parse().map_err(|_| format!("bad example status `{s}`"))?)
                     }
                     other => return Err(format!("unknown example field `{other}`")),
                 }

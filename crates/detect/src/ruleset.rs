@@ -26,7 +26,12 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { builtin: true, rule_dirs: Vec::new(), sigma_dirs: Vec::new(), strict: false }
+        LoadOptions {
+            builtin: true,
+            rule_dirs: Vec::new(),
+            sigma_dirs: Vec::new(),
+            strict: false,
+        }
     }
 }
 
@@ -44,13 +49,22 @@ pub struct RuleSet {
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io { path: dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|source| LoadError::Io { path: dir.to_path_buf(), source })?;
+        let entry = entry.map_err(|source| LoadError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = entry.path();
         if path.is_dir() {
             yaml_files(&path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             out.push(path);
         }
     }
@@ -59,14 +73,20 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 impl RuleSet {
     /// The built-in pack alone. A broken built-in rule is an error (the test suite
     /// guarantees there is none).
     pub fn builtin() -> Result<RuleSet, LoadError> {
-        let (set, warnings) = RuleSet::load(&LoadOptions { strict: true, ..LoadOptions::default() })?;
+        let (set, warnings) = RuleSet::load(&LoadOptions {
+            strict: true,
+            ..LoadOptions::default()
+        })?;
         debug_assert!(warnings.is_empty());
         Ok(set)
     }
@@ -120,10 +140,10 @@ impl RuleSet {
             }
             fresh
         });
-        if opts.strict {
-            if let Some(w) = warnings.first() {
-                return Err(LoadError::Rule(w.clone()));
-            }
+        if opts.strict
+            && let Some(w) = warnings.first()
+        {
+            return Err(LoadError::Rule(w.clone()));
         }
         Ok((RuleSet::from_rules(rules)?, warnings))
     }
@@ -134,7 +154,13 @@ impl RuleSet {
             (0..rules.len()).partition(|&i| rules[i].window.is_some());
         let stateless = Engine::build(&rules, stateless)?;
         let windowed = Engine::build(&rules, windowed)?;
-        Ok(RuleSet { inner: Arc::new(Compiled { rules, stateless, windowed }) })
+        Ok(RuleSet {
+            inner: Arc::new(Compiled {
+                rules,
+                stateless,
+                windowed,
+            }),
+        })
     }
 
     /// Every rule, in load order (built-in, folders, Sigma).
@@ -149,7 +175,10 @@ impl RuleSet {
 
     /// A per-thread matching handle.
     pub fn matcher(&self) -> Matcher {
-        Matcher { set: self.clone(), scratch: Scratch::default() }
+        Matcher {
+            set: self.clone(),
+            scratch: Scratch::default(),
+        }
     }
 }
 
@@ -177,7 +206,11 @@ impl Matcher {
     pub fn matching_rules(&mut self, req: &HttpRequest) -> Vec<&Rule> {
         let inner = &self.set.inner;
         self.scratch.run(&inner.stateless, req);
-        self.scratch.matched.iter().map(|&l| &inner.rules[inner.stateless.rules[l as usize]]).collect()
+        self.scratch
+            .matched
+            .iter()
+            .map(|&l| &inner.rules[inner.stateless.rules[l as usize]])
+            .collect()
     }
 
     /// For `kansoku explain`: which rule matched which decoded substring in which zone.
@@ -188,7 +221,13 @@ impl Matcher {
         let mut hits = Vec::new();
         for local in matched {
             let rule = &inner.rules[inner.stateless.rules[local as usize]];
-            hits.extend(self.scratch.explain_rule(&inner.stateless, req, local as usize, &rule.id, rule.category.as_str()));
+            hits.extend(self.scratch.explain_rule(
+                &inner.stateless,
+                req,
+                local as usize,
+                &rule.id,
+                rule.category.as_str(),
+            ));
         }
         hits
     }
@@ -196,7 +235,7 @@ impl Matcher {
 
 /// Adds one rule's finding to a request (idempotent).
 pub(crate) fn record(req: &mut HttpRequest, rule: &Rule) {
-    if !req.rule_ids.iter().any(|id| *id == rule.id) {
+    if !req.rule_ids.contains(&rule.id) {
         req.rule_ids.push(rule.id.clone());
     }
     let cat = rule.category.as_str();
@@ -205,30 +244,5 @@ pub(crate) fn record(req: &mut HttpRequest, rule: &Rule) {
     }
     if req.tool.is_none() {
         req.tool.clone_from(&rule.tool);
-    }
-}
-
-impl RuleSet {
-    /// Prints gating statistics (debugging aid).
-    pub fn debug_gates(&self) {
-        let e = &self.inner.stateless;
-        println!("slots {:?}", e.slots);
-        println!("needles {}", e.entries.len());
-        println!("always {:?}", e.always.iter().map(|&r| &self.inner.rules[e.rules[r as usize]].id).collect::<Vec<_>>());
-        for (s, set) in e.regex_sets.iter().enumerate() {
-            if let Some((set, owners)) = set {
-                println!("slot {:?}: regexset {} patterns, rules {:?}", e.slots[s], set.len(), owners.iter().map(|&r| &self.inner.rules[e.rules[r as usize]].id).collect::<Vec<_>>());
-            }
-        }
-    }
-}
-
-impl RuleSet {
-    /// Short needles (debugging aid).
-    pub fn debug_short_needles(&self) -> Vec<String> {
-        let e = &self.inner.stateless;
-        let Some(ac) = &e.ac else { return Vec::new() };
-        let _ = ac;
-        e.needle_text.iter().filter(|n| n.len() <= 2).map(|n| String::from_utf8_lossy(n).into_owned()).collect()
     }
 }

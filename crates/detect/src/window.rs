@@ -58,7 +58,13 @@ fn zone_value(req: &HttpRequest, zone: Zone) -> u64 {
 impl Windows {
     /// Windows for the window rules of `rules`.
     pub fn new(rules: &RuleSet) -> Windows {
-        let max_span = rules.rules().iter().filter_map(|r| r.window.as_ref()).map(|w| w.span_micros).max().unwrap_or(0);
+        let max_span = rules
+            .rules()
+            .iter()
+            .filter_map(|r| r.window.as_ref())
+            .map(|w| w.span_micros)
+            .max()
+            .unwrap_or(0);
         Windows {
             set: rules.clone(),
             scratch: Scratch::default(),
@@ -113,7 +119,11 @@ impl Windows {
                     }
                 }
             }
-            let count = if w.distinct.is_some() { st.distinct.len() } else { st.events.len() };
+            let count = if w.distinct.is_some() {
+                st.distinct.len()
+            } else {
+                st.events.len()
+            };
             if count >= w.threshold {
                 record(req, rule);
                 let list = self.active.entry(key).or_default();
@@ -126,10 +136,12 @@ impl Windows {
         }
         self.scratch.matched = matched;
         self.observed += 1;
-        if self.observed % 8192 == 0 {
+        if self.observed.is_multiple_of(8192) {
             let horizon = ts - self.max_span;
-            self.state.retain(|_, st| st.events.back().is_some_and(|&(t, _)| t > horizon));
-            self.active.retain(|_, list| list.iter().any(|&(_, until)| until >= ts));
+            self.state
+                .retain(|_, st| st.events.back().is_some_and(|&(t, _)| t > horizon));
+            self.active
+                .retain(|_, list| list.iter().any(|&(_, until)| until >= ts));
         }
     }
 }

@@ -46,14 +46,18 @@ fn json_field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 
 fn request_line(req: &mut HttpRequest, line: &str) -> bool {
     let mut parts = line.split(' ');
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else { return false };
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return false;
+    };
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
         return false;
     }
     req.method = Some(method.to_string());
     // ALB logs the absolute URL; keep only the target.
     let target = match target.find("://") {
-        Some(i) => target[i + 3..].find('/').map_or("/", |j| &target[i + 3 + j..]),
+        Some(i) => target[i + 3..]
+            .find('/')
+            .map_or("/", |j| &target[i + 3 + j..]),
         None => target,
     };
     set_target(req, target);
@@ -76,13 +80,25 @@ pub fn split(line: &str, n: u64) -> Option<HttpRequest> {
     let json_start = line.find('{');
     if let Some(j) = json_start.filter(|_| line.ends_with('}')) {
         let js = &line[j..];
-        if let Some(path) = json_field(js, "RequestPath").or_else(|| json_field(js, "x-envoy-origin-path")).or_else(|| json_field(js, "path")) {
-            req.method = json_field(js, "RequestMethod").or_else(|| json_field(js, "method")).map(str::to_string);
+        if let Some(path) = json_field(js, "RequestPath")
+            .or_else(|| json_field(js, "x-envoy-origin-path"))
+            .or_else(|| json_field(js, "path"))
+        {
+            req.method = json_field(js, "RequestMethod")
+                .or_else(|| json_field(js, "method"))
+                .map(str::to_string);
             set_target(&mut req, path);
-            req.status = json_field(js, "DownstreamStatus").or_else(|| json_field(js, "response_code")).and_then(|s| s.parse().ok());
-            req.user_agent = json_field(js, "request_User-Agent").or_else(|| json_field(js, "user-agent")).map(str::to_string);
+            req.status = json_field(js, "DownstreamStatus")
+                .or_else(|| json_field(js, "response_code"))
+                .and_then(|s| s.parse().ok());
+            req.user_agent = json_field(js, "request_User-Agent")
+                .or_else(|| json_field(js, "user-agent"))
+                .map(str::to_string);
             req.src_ip = json_field(js, "ClientHost")
-                .or_else(|| json_field(js, "downstream_remote_address").map(|a| a.rsplit_once(':').map_or(a, |(h, _)| h)))
+                .or_else(|| {
+                    json_field(js, "downstream_remote_address")
+                        .map(|a| a.rsplit_once(':').map_or(a, |(h, _)| h))
+                })
                 .map(str::to_string);
             return Some(req);
         }
@@ -90,7 +106,8 @@ pub fn split(line: &str, n: u64) -> Option<HttpRequest> {
     let q = quoted(line);
     let (ri, reqline) = q.iter().enumerate().find(|(_, s)| {
         let m = s.split(' ').next().unwrap_or("");
-        !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()) && s.contains(" /") || s.contains(" http")
+        !m.is_empty() && m.bytes().all(|b| b.is_ascii_uppercase()) && s.contains(" /")
+            || s.contains(" http")
     })?;
     if !request_line(&mut req, reqline) {
         return None;
@@ -100,13 +117,29 @@ pub fn split(line: &str, n: u64) -> Option<HttpRequest> {
     // Client address: the token before ` - ` (combined) or ALB's 4th field.
     let ip = before
         .split_whitespace()
-        .find(|t| t.split(':').next().is_some_and(|h| h.parse::<std::net::IpAddr>().is_ok()) || t.parse::<std::net::IpAddr>().is_ok())
-        .map(|t| if t.matches(':').count() == 1 { t.split(':').next().unwrap_or(t) } else { t });
+        .find(|t| {
+            t.split(':')
+                .next()
+                .is_some_and(|h| h.parse::<std::net::IpAddr>().is_ok())
+                || t.parse::<std::net::IpAddr>().is_ok()
+        })
+        .map(|t| {
+            if t.matches(':').count() == 1 {
+                t.split(':').next().unwrap_or(t)
+            } else {
+                t
+            }
+        });
     req.src_ip = ip.map(str::to_string);
     let after = &line[start + reqline.len() + 1..];
     if let Some(status) = after.split_whitespace().next().and_then(|s| s.parse().ok()) {
         req.status = Some(status);
-    } else if let Some(st) = before.split_whitespace().rev().nth(3).and_then(|s| s.parse().ok()) {
+    } else if let Some(st) = before
+        .split_whitespace()
+        .rev()
+        .nth(3)
+        .and_then(|s| s.parse().ok())
+    {
         req.status = Some(st);
     }
     let rest: Vec<&str> = q[ri + 1..].to_vec();

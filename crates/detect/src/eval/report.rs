@@ -23,17 +23,29 @@ pub struct CorpusResult {
 
 impl CorpusResult {
     pub(crate) fn new(name: String, category: Category) -> Self {
-        CorpusResult { name, category: Some(category), ..Default::default() }
+        CorpusResult {
+            name,
+            category: Some(category),
+            ..Default::default()
+        }
     }
 
     /// Share of payloads flagged, percent.
     pub fn rate(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { 100.0 * self.hits as f64 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            100.0 * self.hits as f64 / self.total as f64
+        }
     }
 
     /// Cost per line, nanoseconds.
     pub fn ns_per_line(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { self.nanos as f64 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            self.nanos as f64 / self.total as f64
+        }
     }
 }
 
@@ -93,7 +105,11 @@ pub struct EvalReport {
 
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<34} {:>9} {:>7} {:>8} {:>9}", "corpus", "category", "total", "flagged", "ns/line")?;
+        writeln!(
+            f,
+            "{:<34} {:>9} {:>7} {:>8} {:>9}",
+            "corpus", "category", "total", "flagged", "ns/line"
+        )?;
         for c in self.corpora.iter().chain(&self.false_positives) {
             writeln!(
                 f,
@@ -105,13 +121,32 @@ impl fmt::Display for EvalReport {
                 c.ns_per_line()
             )?;
         }
-        let ns = if self.elastic_lines == 0 { 0.0 } else { self.elastic_nanos as f64 / self.elastic_lines as f64 };
-        writeln!(f, "\nelastic apache log: {} lines, {} flagged, {ns:.0} ns/line", self.elastic_lines, self.elastic_flagged.len())?;
+        let ns = if self.elastic_lines == 0 {
+            0.0
+        } else {
+            self.elastic_nanos as f64 / self.elastic_lines as f64
+        };
+        writeln!(
+            f,
+            "\nelastic apache log: {} lines, {} flagged, {ns:.0} ns/line",
+            self.elastic_lines,
+            self.elastic_flagged.len()
+        )?;
         for l in &self.elastic_flagged {
-            writeln!(f, "  line {:>5} [{}] {}", l.line, l.categories.join(","), l.text.chars().take(160).collect::<String>())?;
+            writeln!(
+                f,
+                "  line {:>5} [{}] {}",
+                l.line,
+                l.categories.join(","),
+                l.text.chars().take(160).collect::<String>()
+            )?;
         }
         let passed = self.crowdsec.iter().filter(|c| c.passed()).count();
-        writeln!(f, "\ncrowdsec hub tests: {passed}/{} flagged with their category", self.crowdsec.len())?;
+        writeln!(
+            f,
+            "\ncrowdsec hub tests: {passed}/{} flagged with their category",
+            self.crowdsec.len()
+        )?;
         for c in &self.crowdsec {
             let cats: Vec<&str> = c.expected.iter().map(|c| c.as_str()).collect();
             writeln!(

@@ -27,7 +27,10 @@ use kansoku_event::Category;
 pub fn for_rule(title: &str, description: &str, tags: &[String]) -> Category {
     let t = format!("{} {}", title, description).to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-    let tag = |prefix: &str| tags.iter().any(|g| g.to_ascii_lowercase().starts_with(prefix));
+    let tag = |prefix: &str| {
+        tags.iter()
+            .any(|g| g.to_ascii_lowercase().starts_with(prefix))
+    };
     if has(&["sql injection", "sqli"]) {
         Category::Sqli
     } else if has(&["log4j", "log4shell"]) {
@@ -46,8 +49,13 @@ pub fn for_rule(title: &str, description: &str, tags: &[String]) -> Category {
         Category::Scanner
     } else if has(&[".git", ".env", "credential", "password", "passwd"]) {
         Category::CredentialProbe
-    } else if has(&["rce", "remote code", "command injection", "code execution", "exploit"])
-        || tag("attack.t1059")
+    } else if has(&[
+        "rce",
+        "remote code",
+        "command injection",
+        "code execution",
+        "exploit",
+    ]) || tag("attack.t1059")
         || tag("attack.t1190")
     {
         Category::Rce

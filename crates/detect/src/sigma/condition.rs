@@ -33,7 +33,11 @@ fn tokens(text: &str) -> Vec<String> {
 fn glob(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
-        Some((pre, post)) => name.len() >= pre.len() + post.len() && name.starts_with(pre) && glob_rest(post, &name[pre.len()..]),
+        Some((pre, post)) => {
+            name.len() >= pre.len() + post.len()
+                && name.starts_with(pre)
+                && glob_rest(post, &name[pre.len()..])
+        }
     }
 }
 
@@ -41,7 +45,9 @@ fn glob_rest(pattern: &str, rest: &str) -> bool {
     if !pattern.contains('*') {
         return rest.ends_with(pattern);
     }
-    (0..=rest.len()).filter(|&i| rest.is_char_boundary(i)).any(|i| glob(pattern, &rest[i..]))
+    (0..=rest.len())
+        .filter(|&i| rest.is_char_boundary(i))
+        .any(|i| glob(pattern, &rest[i..]))
 }
 
 struct Parser<'a> {
@@ -67,7 +73,11 @@ impl Parser<'_> {
             self.pos += 1;
             terms.push(self.and()?);
         }
-        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::Or(terms) })
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::Or(terms)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, String> {
@@ -76,7 +86,11 @@ impl Parser<'_> {
             self.pos += 1;
             terms.push(self.not()?);
         }
-        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::And(terms) })
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
     }
 
     fn not(&mut self) -> Result<Expr, String> {
@@ -106,21 +120,40 @@ impl Parser<'_> {
             let matched: Vec<Expr> = self
                 .searches
                 .iter()
-                .filter(|(name, _)| if target == "them" { !name.starts_with('_') } else { glob(&target, name) })
+                .filter(|(name, _)| {
+                    if target == "them" {
+                        !name.starts_with('_')
+                    } else {
+                        glob(&target, name)
+                    }
+                })
                 .map(|(_, e)| e.clone())
                 .collect();
             if matched.is_empty() {
-                return Err(format!("condition names no search identifier matching `{target}`"));
+                return Err(format!(
+                    "condition names no search identifier matching `{target}`"
+                ));
             }
-            return Ok(if quant == "all" { Expr::And(matched) } else { Expr::Or(matched) });
+            return Ok(if quant == "all" {
+                Expr::And(matched)
+            } else {
+                Expr::Or(matched)
+            });
         }
-        self.searches.get(&tok).cloned().ok_or_else(|| format!("condition names unknown search identifier `{tok}`"))
+        self.searches
+            .get(&tok)
+            .cloned()
+            .ok_or_else(|| format!("condition names unknown search identifier `{tok}`"))
     }
 }
 
 /// Parses a condition over the named searches.
 pub fn parse(text: &str, searches: &BTreeMap<String, Expr>) -> Result<Expr, String> {
-    let mut p = Parser { toks: tokens(text), pos: 0, searches };
+    let mut p = Parser {
+        toks: tokens(text),
+        pos: 0,
+        searches,
+    };
     let e = p.or()?;
     match p.peek() {
         None => Ok(e),
@@ -136,12 +169,18 @@ mod tests {
     #[test]
     fn grammar_handles_quantifiers_not_and_parentheses() {
         let mut s = BTreeMap::new();
-        for (i, n) in ["selection_a", "selection_b", "filter_x", "keywords"].iter().enumerate() {
+        for (i, n) in ["selection_a", "selection_b", "filter_x", "keywords"]
+            .iter()
+            .enumerate()
+        {
             s.insert(n.to_string(), Expr::Check(i));
         }
         let e = parse("(1 of selection_* or keywords) and not filter_x", &s).expect("parses");
         let want = Expr::And(vec![
-            Expr::Or(vec![Expr::Or(vec![Expr::Check(0), Expr::Check(1)]), Expr::Check(3)]),
+            Expr::Or(vec![
+                Expr::Or(vec![Expr::Check(0), Expr::Check(1)]),
+                Expr::Check(3),
+            ]),
             Expr::Not(Box::new(Expr::Check(2))),
         ]);
         assert_eq!(e, want);

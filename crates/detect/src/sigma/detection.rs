@@ -14,7 +14,14 @@ pub struct Built {
     pub unknown_fields: Vec<String>,
 }
 
-const KEYWORD_ZONES: [Zone; 6] = [Zone::Uri, Zone::Query, Zone::UserAgent, Zone::Referer, Zone::Method, Zone::Status];
+const KEYWORD_ZONES: [Zone; 6] = [
+    Zone::Uri,
+    Zone::Query,
+    Zone::UserAgent,
+    Zone::Referer,
+    Zone::Method,
+    Zone::Status,
+];
 
 fn zones_for(field: &str) -> Option<Vec<Zone>> {
     Some(match field.to_ascii_lowercase().as_str() {
@@ -45,7 +52,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64(data: &[u8]) -> String {
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -96,11 +107,15 @@ fn wildcard_regex(value: &str) -> String {
 
 fn has_wildcard(v: &str) -> bool {
     let b = v.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| (c == b'*' || c == b'?') && (i == 0 || b[i - 1] != b'\\'))
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| (c == b'*' || c == b'?') && (i == 0 || b[i - 1] != b'\\'))
 }
 
 fn unescape(v: &str) -> String {
-    v.replace("\\*", "*").replace("\\?", "?").replace("\\\\", "\\")
+    v.replace("\\*", "*")
+        .replace("\\?", "?")
+        .replace("\\\\", "\\")
 }
 
 struct Ctx {
@@ -137,7 +152,13 @@ impl Ctx {
         self.values(zones, &mods, values, field.is_empty())
     }
 
-    fn values(&mut self, zones: Vec<Zone>, mods: &[&str], values: Vec<Option<String>>, keywords: bool) -> Result<Expr, String> {
+    fn values(
+        &mut self,
+        zones: Vec<Zone>,
+        mods: &[&str],
+        values: Vec<Option<String>>,
+        keywords: bool,
+    ) -> Result<Expr, String> {
         let mut op = Op::Equals;
         let mut all = false;
         let mut re_flags = String::new();
@@ -164,7 +185,13 @@ impl Ctx {
         for v in values {
             let Some(v) = v else {
                 // `field: null`: the field is absent or empty.
-                let any = self.push(Check { zones: vec![Zone::Query], transforms: Transforms(0), op: Op::Regex, values: vec![".".into()], all: false });
+                let any = self.push(Check {
+                    zones: vec![Zone::Query],
+                    transforms: Transforms(0),
+                    op: Op::Regex,
+                    values: vec![".".into()],
+                    all: false,
+                });
                 terms.push(Expr::Not(Box::new(any)));
                 continue;
             };
@@ -175,7 +202,9 @@ impl Ctx {
                 }
             }
             match encode {
-                Some("base64") => variants = variants.iter().map(|s| base64(s.as_bytes())).collect(),
+                Some("base64") => {
+                    variants = variants.iter().map(|s| base64(s.as_bytes())).collect()
+                }
                 Some(_) => variants = variants.iter().flat_map(|s| base64_offsets(s)).collect(),
                 None => {}
             }
@@ -183,37 +212,81 @@ impl Ctx {
             for var in variants {
                 let check = match op {
                     Op::Regex => {
-                        let re = if re_flags.is_empty() { var } else { format!("(?{re_flags}){var}") };
-                        crate::compile::ascii_regex(&re).map_err(|e| format!("regex not supported by the linear-time engine: {e}"))?;
-                        Check { zones: zones.clone(), transforms: Transforms(0), op, values: vec![re], all: false }
+                        let re = if re_flags.is_empty() {
+                            var
+                        } else {
+                            format!("(?{re_flags}){var}")
+                        };
+                        crate::compile::ascii_regex(&re).map_err(|e| {
+                            format!("regex not supported by the linear-time engine: {e}")
+                        })?;
+                        Check {
+                            zones: zones.clone(),
+                            transforms: Transforms(0),
+                            op,
+                            values: vec![re],
+                            all: false,
+                        }
                     }
-                    Op::Cidr => Check { zones: vec![Zone::ClientIp], transforms: Transforms(0), op, values: vec![var], all: false },
+                    Op::Cidr => Check {
+                        zones: vec![Zone::ClientIp],
+                        transforms: Transforms(0),
+                        op,
+                        values: vec![var],
+                        all: false,
+                    },
                     _ if encode.is_none() && has_wildcard(&var) => {
                         let lower = var.to_ascii_lowercase();
                         let inner = wildcard_regex(&lower);
                         let re = match op {
-                            Op::Contains => inner.trim_start_matches('^').trim_end_matches('$').to_string(),
+                            Op::Contains => inner
+                                .trim_start_matches('^')
+                                .trim_end_matches('$')
+                                .to_string(),
                             Op::Prefix => inner.trim_end_matches('$').to_string(),
                             Op::Suffix => inner.trim_start_matches('^').to_string(),
                             _ => inner,
                         };
-                        Check { zones: zones.clone(), transforms: Transforms(Transforms::LOWERCASE), op: Op::Regex, values: vec![re], all: false }
+                        Check {
+                            zones: zones.clone(),
+                            transforms: Transforms(Transforms::LOWERCASE),
+                            op: Op::Regex,
+                            values: vec![re],
+                            all: false,
+                        }
                     }
                     _ => {
                         // base64 output is case-sensitive; everything else compares lowercased.
                         let (t, val) = if encode.is_some() {
                             (Transforms(0), var)
                         } else {
-                            (Transforms(Transforms::LOWERCASE), unescape(&var).to_ascii_lowercase())
+                            (
+                                Transforms(Transforms::LOWERCASE),
+                                unescape(&var).to_ascii_lowercase(),
+                            )
                         };
-                        Check { zones: zones.clone(), transforms: t, op, values: vec![val], all: false }
+                        Check {
+                            zones: zones.clone(),
+                            transforms: t,
+                            op,
+                            values: vec![val],
+                            all: false,
+                        }
                     }
                 };
                 alts.push(self.push(check));
             }
-            terms.push(if alts.len() == 1 { alts.remove(0) } else { Expr::Or(alts) });
+            terms.push(if alts.len() == 1 {
+                alts.remove(0)
+            } else {
+                Expr::Or(alts)
+            });
         }
-        Ok(if all { Expr::And(terms) } else { Expr::Or(terms) })
+        Ok(if all {
+            Expr::And(terms)
+        } else {
+            Expr::Or(terms)
+        })
     }
 
     /// A search identifier's body.
@@ -252,7 +325,10 @@ impl Ctx {
 
 /// Converts a `detection` block.
 pub fn build(detection: &Mapping) -> Result<Built, String> {
-    let mut ctx = Ctx { checks: Vec::new(), unknown: Vec::new() };
+    let mut ctx = Ctx {
+        checks: Vec::new(),
+        unknown: Vec::new(),
+    };
     let mut searches = BTreeMap::new();
     let mut cond_text = None;
     for (k, v) in detection {
@@ -261,7 +337,9 @@ pub fn build(detection: &Mapping) -> Result<Built, String> {
             "condition" => {
                 cond_text = Some(match v {
                     Value::String(s) => s.clone(),
-                    Value::Sequence(items) if items.len() == 1 => scalar(&items[0])?.unwrap_or_default(),
+                    Value::Sequence(items) if items.len() == 1 => {
+                        scalar(&items[0])?.unwrap_or_default()
+                    }
                     _ => return Err("unsupported condition: several conditions in a list".into()),
                 })
             }
@@ -274,7 +352,11 @@ pub fn build(detection: &Mapping) -> Result<Built, String> {
     }
     let cond_text = cond_text.ok_or("no `condition`")?;
     let condition = condition::parse(&cond_text, &searches)?;
-    Ok(Built { checks: ctx.checks, condition, unknown_fields: ctx.unknown })
+    Ok(Built {
+        checks: ctx.checks,
+        condition,
+        unknown_fields: ctx.unknown,
+    })
 }
 
 #[cfg(test)]
@@ -286,7 +368,10 @@ mod tests {
         assert_eq!(base64(b"whoami"), "d2hvYW1p");
         assert_eq!(base64(b"ab"), "YWI=");
         // Sigma's documented base64offset variants of "/bin/bash".
-        assert_eq!(base64_offsets("/bin/bash"), vec!["L2Jpbi9iYXNo", "9iaW4vYmFza", "vYmluL2Jhc2"]);
+        assert_eq!(
+            base64_offsets("/bin/bash"),
+            vec!["L2Jpbi9iYXNo", "9iaW4vYmFza", "vYmluL2Jhc2"]
+        );
     }
 
     #[test]

@@ -55,7 +55,11 @@ fn text(v: Option<&Value>) -> String {
 
 fn list(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Sequence(items)) => items.iter().map(|i| text(Some(i))).filter(|s| !s.is_empty()).collect(),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .map(|i| text(Some(i)))
+            .filter(|s| !s.is_empty())
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -74,7 +78,10 @@ pub fn parse_file(file: &str, src: &str) -> Parsed {
             });
         }
     };
-    let category = doc.get("logsource").and_then(|l| l.get("category")).and_then(Value::as_str);
+    let category = doc
+        .get("logsource")
+        .and_then(|l| l.get("category"))
+        .and_then(Value::as_str);
     if category != Some("webserver") {
         return Parsed::NotWebserver;
     }
@@ -118,7 +125,11 @@ pub fn parse_file(file: &str, src: &str) -> Parsed {
         severity: Severity::from_name(&text(doc.get("level"))).unwrap_or(Severity::Medium),
         tool: None,
         description: description.trim().to_string(),
-        why: list(doc.get("falsepositives")).iter().map(|f| format!("False positives: {f}")).collect::<Vec<_>>().join("; "),
+        why: list(doc.get("falsepositives"))
+            .iter()
+            .map(|f| format!("False positives: {f}"))
+            .collect::<Vec<_>>()
+            .join("; "),
         references: list(doc.get("references")),
         tags,
         checks: built.checks,

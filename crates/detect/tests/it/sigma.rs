@@ -1,0 +1,105 @@
+//! Sigma webserver rules: fixtures copied from SigmaHQ (DRL 1.1, see
+//! `tests/fixtures/sigma/`), and the full shared set when it is present.
+
+use std::path::{Path, PathBuf};
+
+use kansoku_detect::example::from_line;
+use kansoku_detect::{LoadOptions, RuleSet};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sigma")
+}
+
+fn load(dir: PathBuf) -> (RuleSet, Vec<kansoku_detect::LoadWarning>) {
+    RuleSet::load(&LoadOptions {
+        builtin: false,
+        sigma_dirs: vec![dir],
+        ..LoadOptions::default()
+    })
+    .expect("loads")
+}
+
+#[test]
+fn fixture_rules_load_and_match_like_sigma_says() {
+    let (rules, warnings) = load(fixtures());
+    assert_eq!(rules.rules().len(), 4);
+    // cs-username is not in http records: reported, the rule still loads.
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].message.contains("cs-username"));
+    let mut m = rules.matcher();
+    let table: &[(&str, u16, Option<&str>)] = &[
+        (
+            "GET /vpn/../vpns/cfg/smb.conf HTTP/1.1",
+            200,
+            Some("ac5a6409-8c89-44c2-8d64-668c29a2d756"),
+        ),
+        (
+            "GET /vpns/portal/scripts/newbm.pl HTTP/1.1",
+            200,
+            Some("ac5a6409-8c89-44c2-8d64-668c29a2d756"),
+        ),
+        ("GET /vpns/portal/scripts/newbm.js HTTP/1.1", 200, None),
+        (
+            "GET /repo/.git/HEAD HTTP/1.1",
+            200,
+            Some("953d460b-f810-420a-97a2-cfca4c98e602"),
+        ),
+        (
+            "GET /page?name={{7*7}} HTTP/1.1",
+            200,
+            Some("ada3bc4f-f0fd-42b9-ba91-e105e8af7342"),
+        ),
+        ("POST /page?name={{7*7}} HTTP/1.1", 200, None),
+        (
+            "POST /ecp/DDI/DDIService.svc/SetObject?schema=ResetOAB&VirtualDirectory=x$ HTTP/1.1",
+            200,
+            Some("effee1f6-a932-4297-a81f-acb44064fa3a"),
+        ),
+        ("GET /index.html HTTP/1.1", 200, None),
+    ];
+    for (line, status, want) in table {
+        let mut r = from_line(line);
+        r.status = Some(*status);
+        let titles: Vec<String> = m
+            .matching_rules(&r)
+            .iter()
+            .map(|r| format!("{} {}", r.id, r.title))
+            .collect();
+        match want {
+            Some(w) => assert!(
+                titles.iter().any(|t| t.starts_with(w)),
+                "{line}: expected {w}, got {titles:?}"
+            ),
+            None => assert!(
+                titles.is_empty(),
+                "{line}: expected nothing, got {titles:?}"
+            ),
+        }
+    }
+    let citrix = rules
+        .rule("ac5a6409-8c89-44c2-8d64-668c29a2d756")
+        .expect("loaded under its UUID");
+    assert_eq!(citrix.category.as_str(), "rce");
+}
+
+#[test]
+fn all_shared_sigma_webserver_rules_load() {
+    let dir = PathBuf::from("/work/shared/data/sigma-web");
+    if !dir.is_dir() {
+        eprintln!(
+            "note: {} missing, skipping the full Sigma count",
+            dir.display()
+        );
+        return;
+    }
+    let (rules, warnings) = load(dir);
+    for w in &warnings {
+        eprintln!("sigma: {w}");
+    }
+    let broken: Vec<_> = warnings
+        .iter()
+        .filter(|w| !w.message.contains("is not in http records"))
+        .collect();
+    assert!(broken.is_empty(), "rules that did not load: {broken:?}");
+    assert_eq!(rules.rules().len(), 86);
+}
