@@ -8,9 +8,9 @@ use std::net::IpAddr;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem;
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::error::LoadError;
+use crate::gate::regex_needles;
 use crate::model::{Check, Expr, Op, Rule, Transforms, Zone};
 
 /// Where a check reads one of its zones.
@@ -64,73 +64,15 @@ enum Gate {
     Regex(Vec<String>),
 }
 
-fn regex_needles(pattern: &str, lowercase: bool) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .unicode(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
-    let mut best: Option<Vec<Vec<u8>>> = None;
-    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
-        let mut ex = Extractor::new();
-        ex.kind(kind);
-        let seq = ex.extract(&hir);
-        let Some(lits) = seq.literals() else { continue };
-        let mut needles: Vec<Vec<u8>> = lits
-            .iter()
-            .map(|l| {
-                let mut b = l.as_bytes().to_vec();
-                if lowercase {
-                    b.make_ascii_lowercase();
-                }
-                b
-            })
-            .collect();
-        needles.sort();
-        needles.dedup();
-        let min = needles.iter().map(Vec::len).min().unwrap_or(0);
-        if !needles.is_empty() && needles.len() <= 256 && needles.iter().all(|n| good_needle(n)) {
-            let better = match &best {
-                None => true,
-                Some(b) => min > b.iter().map(Vec::len).min().unwrap_or(0),
-            };
-            if better {
-                best = Some(needles);
-            }
-        }
-    }
-    best
-}
-
-/// Whether a literal is rare enough in benign traffic to gate a regex: three bytes or
-/// more (not only digits and spaces), or one or two bytes of punctuation that ordinary
-/// URLs seldom contain (a stray hit only costs a rule evaluation).
-fn good_needle(n: &[u8]) -> bool {
-    const RARE: &[u8] = b"'\"<>`|${}\\()[];:.=&%#*!@^~";
-    match n.len() {
-        0 => false,
-        1 => b"'\"<>`|${}\\)".contains(&n[0]),
-        2 => {
-            !n.iter().any(u8::is_ascii_whitespace)
-                && n.iter().any(|b| RARE.contains(b))
-                && n != b"//"
-                && n != b"=&"
-        }
-        _ => !n
-            .iter()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_whitespace()),
-    }
-}
-
 fn check_gate(check: &Check) -> Option<Gate> {
     match check.op {
         Op::Cidr => None,
         Op::Regex => {
             let lower = check.transforms.has(Transforms::LOWERCASE);
+            let squeezed = check.transforms.has(Transforms::SQUEEZE);
             let mut needles = Vec::new();
             for v in &check.values {
-                match regex_needles(v, lower) {
+                match regex_needles(v, lower, squeezed) {
                     Some(n) => needles.extend(n),
                     None if check.all => continue,
                     None => return Some(Gate::Regex(check.values.clone())),

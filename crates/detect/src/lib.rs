@@ -27,6 +27,7 @@ mod docs;
 mod error;
 pub mod eval;
 pub mod example;
+mod gate;
 mod lint;
 mod matcher;
 pub mod model;

@@ -51,7 +51,8 @@ pub fn needs(input: &[u8]) -> u8 {
         flags |= Transforms::URL_DECODE;
     }
     if acc & PLUS != 0 {
-        flags |= Transforms::PLUS;
+        // `+` may become a space next to another, so squeezing must not be skipped.
+        flags |= Transforms::PLUS | Transforms::SQUEEZE;
     }
     if acc & AMP != 0 {
         flags |= Transforms::HTML;
