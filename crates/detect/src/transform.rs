@@ -82,9 +82,19 @@ pub fn effective(chain: Transforms, need: u8) -> u8 {
 
 /// Applies `chain` to `input`, leaving the result in `out`; `tmp` is scratch.
 pub fn apply(chain: Transforms, input: &[u8], out: &mut Vec<u8>, tmp: &mut Vec<u8>) {
+    apply_with_needs(chain, input, needs(input), out, tmp);
+}
+
+/// [`apply`] for a caller that already knows `needs(input)`.
+pub(crate) fn apply_with_needs(
+    chain: Transforms,
+    input: &[u8],
+    mut need: u8,
+    out: &mut Vec<u8>,
+    tmp: &mut Vec<u8>,
+) {
     out.clear();
     out.extend_from_slice(input);
-    let mut need = needs(input);
     let plus = chain.has(Transforms::PLUS);
     if chain.has(Transforms::URL_DECODE) && need & (Transforms::URL_DECODE | Transforms::PLUS) != 0
     {

@@ -9,18 +9,18 @@ use crate::compile::{CompiledCheck, Engine, Target};
 use crate::model::{Expr, Op, Transforms, Zone};
 use crate::transform;
 
+mod buffers;
+use buffers::{Buffers, Src};
+
 /// Per-thread buffers, grown once and reused for every request.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    bufs: Vec<Vec<u8>>,
-    present: Vec<bool>,
-    /// Slot whose buffer this slot shares (itself when computed).
-    alias: Vec<usize>,
-    eff: Vec<u8>,
+    buf: Buffers,
     tmp: Vec<u8>,
-    field: Vec<u8>,
     cand: Vec<bool>,
     cand_list: Vec<u32>,
+    /// Buffers already searched by the automaton for this request.
+    scanned: Vec<Src>,
     args: Vec<Vec<Vec<u8>>>,
     args_len: Vec<usize>,
     args_ready: Vec<bool>,
@@ -46,61 +46,8 @@ pub struct Hit {
     pub matched: String,
 }
 
-fn zone_text<'a>(req: &'a HttpRequest, zone: Zone, field: &'a mut Vec<u8>) -> Option<&'a [u8]> {
-    let s = match zone {
-        Zone::Path => req.path.as_deref(),
-        Zone::Query | Zone::Args => req.query.as_deref(),
-        Zone::Uri => {
-            if let Some(raw) = &req.raw_uri {
-                Some(raw.as_str())
-            } else {
-                let path = req.path.as_deref()?;
-                field.clear();
-                field.extend_from_slice(path.as_bytes());
-                if let Some(q) = &req.query {
-                    field.push(b'?');
-                    field.extend_from_slice(q.as_bytes());
-                }
-                return Some(field.as_slice());
-            }
-        }
-        Zone::UserAgent => req.user_agent.as_deref(),
-        Zone::Referer => req.referer.as_deref(),
-        Zone::Method => req.method.as_deref(),
-        Zone::Status => {
-            let status = req.status?;
-            field.clear();
-            let mut n = status;
-            let mut digits = [0u8; 5];
-            let mut i = digits.len();
-            loop {
-                i -= 1;
-                digits[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            field.extend_from_slice(&digits[i..]);
-            return Some(field.as_slice());
-        }
-        Zone::Host => req.host.as_deref(),
-        Zone::Headers => req.x_forwarded_for.as_deref(),
-        Zone::Body => req.body.as_deref(),
-        Zone::ClientIp => req.src_ip.as_deref(),
-    };
-    s.map(str::as_bytes)
-}
-
 impl Scratch {
     fn prepare(&mut self, eng: &Engine, req: &HttpRequest) {
-        let n = eng.slots.len();
-        if self.bufs.len() < n {
-            self.bufs.resize_with(n, Vec::new);
-            self.present.resize(n, false);
-            self.alias.resize(n, 0);
-            self.eff.resize(n, 0);
-        }
         if self.cand.len() < eng.rules.len() {
             self.cand.resize(eng.rules.len(), false);
         }
@@ -111,35 +58,7 @@ impl Scratch {
             self.args_ready.resize(k, false);
         }
         self.args_ready.iter_mut().for_each(|r| *r = false);
-        let mut zone_start = 0;
-        let mut need = 0;
-        for (i, &(zone, chain)) in eng.slots.iter().enumerate() {
-            let mut field = std::mem::take(&mut self.field);
-            if i == 0 || eng.slots[i - 1].0 != zone {
-                zone_start = i;
-                need = zone_text(req, zone, &mut field).map_or(0, transform::needs);
-            }
-            match zone_text(req, zone, &mut field) {
-                Some(text) => {
-                    self.present[i] = true;
-                    let eff = transform::effective(chain, need);
-                    self.eff[i] = eff;
-                    match (zone_start..i).find(|&j| self.alias[j] == j && self.eff[j] == eff) {
-                        Some(j) => self.alias[i] = j,
-                        None => {
-                            self.alias[i] = i;
-                            transform::apply(chain, text, &mut self.bufs[i], &mut self.tmp);
-                        }
-                    }
-                }
-                None => {
-                    self.present[i] = false;
-                    self.alias[i] = i;
-                    self.eff[i] = 0xff;
-                }
-            }
-            self.field = field;
-        }
+        self.buf.prepare(eng, req);
     }
 
     fn mark(&mut self, rule: u32) {
@@ -155,30 +74,26 @@ impl Scratch {
             self.mark(r);
         }
         if let Some(ac) = &eng.ac {
+            self.scanned.clear();
             for s in 0..eng.slots.len() {
-                if self.alias[s] != s || !self.present[s] {
+                let root = self.buf.src[s];
+                if !eng.scan[s] || root == Src::Absent || self.scanned.contains(&root) {
                     continue;
                 }
-                // Every slot sharing this buffer is searched by this one pass.
-                let mut same: u64 = 0;
-                let mut any_scan = false;
-                for t in s..eng.slots.len().min(s + 64) {
-                    if self.present[t] && self.alias[t] == s {
-                        same |= 1 << (t - s);
-                        any_scan |= eng.scan[t];
-                    }
-                }
-                if !any_scan {
+                // One pass per distinct buffer serves every slot that shares it.
+                self.scanned.push(root);
+                self.buf.ensure(eng, s);
+                let Some(text) = self.buf.peek(s) else {
+                    continue;
+                };
+                // Most buffers hold no needle: the plain search says so without the
+                // bookkeeping of the overlapping one.
+                if ac.find(text).is_none() {
                     continue;
                 }
-                for m in ac.find_overlapping_iter(self.bufs[s].as_slice()) {
+                for m in ac.find_overlapping_iter(text) {
                     for &(slot, rule) in &eng.entries[m.pattern().as_usize()] {
-                        let slot = slot as usize;
-                        if slot >= s
-                            && slot - s < 64
-                            && same & (1 << (slot - s)) != 0
-                            && !self.cand[rule as usize]
-                        {
+                        if self.buf.src[slot as usize] == root && !self.cand[rule as usize] {
                             self.cand[rule as usize] = true;
                             self.cand_list.push(rule);
                         }
@@ -187,12 +102,16 @@ impl Scratch {
             }
         }
         for (s, set) in eng.regex_sets.iter().enumerate() {
-            if let Some((set, owners)) = set {
-                let buf = &self.bufs[self.alias[s]];
+            if let Some((set, owners)) = set
+                && let Some(buf) = self.buf.get(eng, s)
                 // `is_match` stops early and allocates nothing; most requests end here.
-                if self.present[s] && set.is_match(buf) {
-                    for i in set.matches(buf).iter() {
-                        self.mark(owners[i]);
+                && set.is_match(buf)
+            {
+                for i in set.matches(buf).iter() {
+                    let r = owners[i];
+                    if !self.cand[r as usize] {
+                        self.cand[r as usize] = true;
+                        self.cand_list.push(r);
                     }
                 }
             }
@@ -241,10 +160,7 @@ impl Scratch {
         for &(zone, target) in &c.zones {
             match target {
                 Target::Slot(s) => {
-                    let s = s as usize;
-                    if self.present[s]
-                        && let Some((a, b)) = test(c, &self.bufs[self.alias[s]])
-                    {
+                    if let Some((a, b)) = self.buf.get(eng, s as usize).and_then(|t| test(c, t)) {
                         return Some((zone, usize::MAX, a, b));
                     }
                 }
@@ -333,7 +249,7 @@ impl Scratch {
                         eng.arg_chains[k as usize],
                     ),
                     Some(Target::Slot(s)) => (
-                        self.bufs[self.alias[s as usize]].clone(),
+                        self.buf.get(eng, s as usize).unwrap_or_default().to_vec(),
                         eng.slots[s as usize].1,
                     ),
                     None => (Vec::new(), Transforms::default()),

@@ -1,0 +1,182 @@
+//! The decoded buffers of one request. Each zone's raw text is fetched once; each
+//! (zone, transform chain) slot is decoded only when something reads it, and slots whose
+//! decoding would give the same bytes share one buffer: the raw text itself when no step
+//! of the chain would change it (no `%`, `+`, `&`, uppercase…), or the first slot with
+//! the same effective steps over the same text (the path and a query-less URI included).
+
+use kansoku_event::HttpRequest;
+
+use crate::compile::Engine;
+use crate::model::Zone;
+use crate::transform;
+
+const ZONES: usize = Zone::ALL.len();
+
+/// Where a slot's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Src {
+    /// The zone is missing from the request.
+    Absent,
+    /// The raw text of this zone, unchanged by the chain.
+    Raw(u8),
+    /// `bufs[slot]`, decoded from its zone by its chain.
+    Own(u16),
+}
+
+/// Per-thread buffers, grown once and reused for every request.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    raw: Vec<Vec<u8>>,
+    present: [bool; ZONES],
+    /// Earlier zone with the same raw text (itself otherwise).
+    same_as: [u8; ZONES],
+    need: [u8; ZONES],
+    pub src: Vec<Src>,
+    eff: Vec<u8>,
+    ready: Vec<bool>,
+    bufs: Vec<Vec<u8>>,
+    tmp: Vec<u8>,
+}
+
+fn fill_raw(req: &HttpRequest, zone: Zone, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let s = match zone {
+        Zone::Path => req.path.as_deref(),
+        Zone::Query | Zone::Args => req.query.as_deref(),
+        Zone::Uri => match &req.raw_uri {
+            Some(raw) => Some(raw.as_str()),
+            None => {
+                let Some(path) = req.path.as_deref() else {
+                    return false;
+                };
+                out.extend_from_slice(path.as_bytes());
+                if let Some(q) = &req.query {
+                    out.push(b'?');
+                    out.extend_from_slice(q.as_bytes());
+                }
+                return true;
+            }
+        },
+        Zone::UserAgent => req.user_agent.as_deref(),
+        Zone::Referer => req.referer.as_deref(),
+        Zone::Method => req.method.as_deref(),
+        Zone::Status => {
+            let Some(status) = req.status else {
+                return false;
+            };
+            let mut digits = [0u8; 5];
+            let mut i = digits.len();
+            let mut n = status;
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            out.extend_from_slice(&digits[i..]);
+            return true;
+        }
+        Zone::Host => req.host.as_deref(),
+        Zone::Headers => req.x_forwarded_for.as_deref(),
+        Zone::Body => req.body.as_deref(),
+        Zone::ClientIp => req.src_ip.as_deref(),
+    };
+    match s {
+        Some(s) => {
+            out.extend_from_slice(s.as_bytes());
+            true
+        }
+        None => false,
+    }
+}
+
+impl Buffers {
+    /// Reads `req`'s zones and decides, per slot, where its bytes will come from.
+    pub fn prepare(&mut self, eng: &Engine, req: &HttpRequest) {
+        let n = eng.slots.len();
+        if self.src.len() < n {
+            self.src.resize(n, Src::Absent);
+            self.eff.resize(n, 0);
+            self.ready.resize(n, false);
+            self.bufs.resize_with(n, Vec::new);
+        }
+        if self.raw.len() < ZONES {
+            self.raw.resize_with(ZONES, Vec::new);
+        }
+        let mut prev_zone = None;
+        for i in 0..n {
+            let (zone, chain) = eng.slots[i];
+            let z = zone as usize;
+            if prev_zone != Some(zone) {
+                prev_zone = Some(zone);
+                self.present[z] = fill_raw(req, zone, &mut self.raw[z]);
+                self.same_as[z] = z as u8;
+                if self.present[z] {
+                    self.need[z] = transform::needs(&self.raw[z]);
+                    let twin = (0..i).map(|j| eng.slots[j].0 as usize).find(|&y| {
+                        self.same_as[y] as usize == y
+                            && self.present[y]
+                            && self.raw[y] == self.raw[z]
+                    });
+                    if let Some(y) = twin {
+                        self.same_as[z] = y as u8;
+                    }
+                }
+            }
+            self.ready[i] = false;
+            if !self.present[z] {
+                self.src[i] = Src::Absent;
+                continue;
+            }
+            let eff = transform::effective(chain, self.need[z]);
+            self.eff[i] = eff;
+            let base = self.same_as[z];
+            self.src[i] = if eff == 0 {
+                Src::Raw(base)
+            } else {
+                let owner = (0..i).find(|&j| {
+                    self.src[j] == Src::Own(j as u16)
+                        && self.eff[j] == eff
+                        && self.same_as[eng.slots[j].0 as usize] == base
+                });
+                Src::Own(owner.unwrap_or(i) as u16)
+            };
+        }
+    }
+
+    /// The bytes of slot `s` (decoding them on first use), `None` when its zone is absent.
+    pub fn get(&mut self, eng: &Engine, s: usize) -> Option<&[u8]> {
+        self.ensure(eng, s);
+        self.peek(s)
+    }
+
+    /// Decodes slot `s` unless done already.
+    pub fn ensure(&mut self, eng: &Engine, s: usize) {
+        if let Src::Own(j) = self.src[s] {
+            let j = j as usize;
+            if !self.ready[j] {
+                self.ready[j] = true;
+                let (zone, chain) = eng.slots[j];
+                let z = zone as usize;
+                transform::apply_with_needs(
+                    chain,
+                    &self.raw[z],
+                    self.need[z],
+                    &mut self.bufs[j],
+                    &mut self.tmp,
+                );
+            }
+        }
+    }
+
+    /// The bytes of slot `s`, which [`Buffers::ensure`] has decoded.
+    pub fn peek(&self, s: usize) -> Option<&[u8]> {
+        match self.src[s] {
+            Src::Absent => None,
+            Src::Raw(z) => Some(&self.raw[z as usize]),
+            Src::Own(j) => Some(&self.bufs[j as usize]),
+        }
+    }
+}
