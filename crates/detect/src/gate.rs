@@ -60,11 +60,16 @@ fn set_score(set: &[Vec<u8>]) -> u32 {
     set.iter().map(|n| needle_score(n)).min().unwrap_or(0)
 }
 
-/// The better of two gates: the rarer weakest needle, then fewer needles.
+/// Beyond this score a needle is rare enough; fewer needles then matter more, since
+/// every one grows the shared automaton that every request walks.
+const ENOUGH: u32 = 5;
+
+/// The better of two gates: the rarer weakest needle (up to [`ENOUGH`]), then fewer
+/// needles.
 fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
     match (a, b) {
         (Some(a), Some(b)) => {
-            let (sa, sb) = (set_score(&a), set_score(&b));
+            let (sa, sb) = (set_score(&a).min(ENOUGH), set_score(&b).min(ENOUGH));
             if sb > sa || sb == sa && b.len() < a.len() {
                 Some(b)
             } else {

@@ -27,11 +27,15 @@ pub(crate) enum Src {
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
     raw: Vec<Vec<u8>>,
+    loaded: [bool; ZONES],
     present: [bool; ZONES],
+    /// Whether `need` and `same_as` are known for the zone.
+    scanned: [bool; ZONES],
     /// Earlier zone with the same raw text (itself otherwise).
     same_as: [u8; ZONES],
     need: [u8; ZONES],
-    pub src: Vec<Src>,
+    src: Vec<Src>,
+    resolved: Vec<bool>,
     eff: Vec<u8>,
     ready: Vec<bool>,
     bufs: Vec<Vec<u8>>,
@@ -93,11 +97,12 @@ fn fill_raw(req: &HttpRequest, zone: Zone, out: &mut Vec<u8>) -> bool {
 }
 
 impl Buffers {
-    /// Reads `req`'s zones and decides, per slot, where its bytes will come from.
-    pub fn prepare(&mut self, eng: &Engine, req: &HttpRequest) {
+    /// Forgets the previous request; nothing is read or decoded until asked for.
+    pub fn prepare(&mut self, eng: &Engine) {
         let n = eng.slots.len();
         if self.src.len() < n {
             self.src.resize(n, Src::Absent);
+            self.resolved.resize(n, false);
             self.eff.resize(n, 0);
             self.ready.resize(n, false);
             self.bufs.resize_with(n, Vec::new);
@@ -105,56 +110,78 @@ impl Buffers {
         if self.raw.len() < ZONES {
             self.raw.resize_with(ZONES, Vec::new);
         }
-        let mut prev_zone = None;
-        for i in 0..n {
-            let (zone, chain) = eng.slots[i];
-            let z = zone as usize;
-            if prev_zone != Some(zone) {
-                prev_zone = Some(zone);
-                self.present[z] = fill_raw(req, zone, &mut self.raw[z]);
-                self.same_as[z] = z as u8;
-                if self.present[z] {
-                    self.need[z] = transform::needs(&self.raw[z]);
-                    let twin = (0..i).map(|j| eng.slots[j].0 as usize).find(|&y| {
-                        self.same_as[y] as usize == y
-                            && self.present[y]
-                            && self.raw[y] == self.raw[z]
-                    });
-                    if let Some(y) = twin {
-                        self.same_as[z] = y as u8;
-                    }
-                }
-            }
-            self.ready[i] = false;
-            if !self.present[z] {
-                self.src[i] = Src::Absent;
-                continue;
-            }
-            let eff = transform::effective(chain, self.need[z]);
-            self.eff[i] = eff;
-            let base = self.same_as[z];
-            self.src[i] = if eff == 0 {
-                Src::Raw(base)
-            } else {
-                let owner = (0..i).find(|&j| {
-                    self.src[j] == Src::Own(j as u16)
-                        && self.eff[j] == eff
-                        && self.same_as[eng.slots[j].0 as usize] == base
-                });
-                Src::Own(owner.unwrap_or(i) as u16)
-            };
+        self.loaded = [false; ZONES];
+        self.resolved[..n].fill(false);
+        self.ready[..n].fill(false);
+    }
+
+    /// The zone's text as logged, `None` when the request lacks it.
+    pub fn raw(&mut self, req: &HttpRequest, zone: Zone) -> Option<&[u8]> {
+        let z = zone as usize;
+        if !self.loaded[z] {
+            self.loaded[z] = true;
+            self.scanned[z] = false;
+            self.present[z] = fill_raw(req, zone, &mut self.raw[z]);
         }
+        self.present[z].then_some(self.raw[z].as_slice())
+    }
+
+    /// Decides where slot `i`'s bytes come from.
+    fn resolve(&mut self, eng: &Engine, req: &HttpRequest, i: usize) -> Src {
+        if self.resolved[i] {
+            return self.src[i];
+        }
+        self.resolved[i] = true;
+        let (zone, chain) = eng.slots[i];
+        let z = zone as usize;
+        if self.raw(req, zone).is_none() {
+            self.src[i] = Src::Absent;
+            return Src::Absent;
+        }
+        if !self.scanned[z] {
+            self.scanned[z] = true;
+            self.need[z] = transform::needs(&self.raw[z]);
+            self.same_as[z] = z as u8;
+            let twin = (0..ZONES).find(|&y| {
+                y != z
+                    && self.loaded[y]
+                    && self.present[y]
+                    && self.scanned[y]
+                    && self.same_as[y] as usize == y
+                    && self.raw[y] == self.raw[z]
+            });
+            if let Some(y) = twin {
+                self.same_as[z] = y as u8;
+            }
+        }
+        let eff = transform::effective(chain, self.need[z]);
+        self.eff[i] = eff;
+        let base = self.same_as[z];
+        self.src[i] = if eff == 0 {
+            Src::Raw(base)
+        } else {
+            let owner = (0..eng.slots.len()).find(|&j| {
+                j != i
+                    && self.resolved[j]
+                    && self.src[j] == Src::Own(j as u16)
+                    && self.eff[j] == eff
+                    && self.same_as[eng.slots[j].0 as usize] == base
+            });
+            Src::Own(owner.unwrap_or(i) as u16)
+        };
+        self.src[i]
     }
 
     /// The bytes of slot `s` (decoding them on first use), `None` when its zone is absent.
-    pub fn get(&mut self, eng: &Engine, s: usize) -> Option<&[u8]> {
-        self.ensure(eng, s);
+    pub fn get(&mut self, eng: &Engine, req: &HttpRequest, s: usize) -> Option<&[u8]> {
+        self.ensure(eng, req, s);
         self.peek(s)
     }
 
-    /// Decodes slot `s` unless done already.
-    pub fn ensure(&mut self, eng: &Engine, s: usize) {
-        if let Src::Own(j) = self.src[s] {
+    /// Decodes slot `s` unless done already, and says where its bytes are.
+    pub fn ensure(&mut self, eng: &Engine, req: &HttpRequest, s: usize) -> Src {
+        let src = self.resolve(eng, req, s);
+        if let Src::Own(j) = src {
             let j = j as usize;
             if !self.ready[j] {
                 self.ready[j] = true;
@@ -169,6 +196,7 @@ impl Buffers {
                 );
             }
         }
+        src
     }
 
     /// The bytes of slot `s`, which [`Buffers::ensure`] has decoded.
@@ -177,6 +205,15 @@ impl Buffers {
             Src::Absent => None,
             Src::Raw(z) => Some(&self.raw[z as usize]),
             Src::Own(j) => Some(&self.bufs[j as usize]),
+        }
+    }
+
+    /// Where slot `s`'s bytes are, once [`Buffers::ensure`] has run for it.
+    pub fn src(&self, s: usize) -> Src {
+        if self.resolved[s] {
+            self.src[s]
+        } else {
+            Src::Absent
         }
     }
 }

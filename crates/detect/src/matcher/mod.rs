@@ -10,7 +10,10 @@ use crate::model::{Expr, Op, Transforms, Zone};
 use crate::transform;
 
 mod buffers;
+mod cache;
 use buffers::{Buffers, Src};
+use cache::ZoneCache;
+use std::ops::Range;
 
 /// Per-thread buffers, grown once and reused for every request.
 #[derive(Debug, Default)]
@@ -19,8 +22,11 @@ pub(crate) struct Scratch {
     tmp: Vec<u8>,
     cand: Vec<bool>,
     cand_list: Vec<u32>,
-    /// Buffers already searched by the automaton for this request.
+    /// Distinct buffers of the zone being searched.
     scanned: Vec<Src>,
+    /// Candidates found in the zone being searched.
+    found: Vec<u32>,
+    cache: ZoneCache,
     args: Vec<Vec<Vec<u8>>>,
     args_len: Vec<usize>,
     args_ready: Vec<bool>,
@@ -47,7 +53,7 @@ pub struct Hit {
 }
 
 impl Scratch {
-    fn prepare(&mut self, eng: &Engine, req: &HttpRequest) {
+    fn prepare(&mut self, eng: &Engine) {
         if self.cand.len() < eng.rules.len() {
             self.cand.resize(eng.rules.len(), false);
         }
@@ -58,7 +64,7 @@ impl Scratch {
             self.args_ready.resize(k, false);
         }
         self.args_ready.iter_mut().for_each(|r| *r = false);
-        self.buf.prepare(eng, req);
+        self.buf.prepare(eng);
     }
 
     fn mark(&mut self, rule: u32) {
@@ -68,21 +74,69 @@ impl Scratch {
         }
     }
 
-    fn find_candidates(&mut self, eng: &Engine) {
+    fn find_candidates(&mut self, eng: &Engine, req: &HttpRequest) {
         self.cand_list.clear();
         for &r in &eng.always {
             self.mark(r);
         }
+        self.cache.bind(std::ptr::from_ref(eng) as usize);
+        let n = eng.slots.len();
+        let mut start = 0;
+        while start < n {
+            let zone = eng.slots[start].0;
+            let end = (start..n).find(|&i| eng.slots[i].0 != zone).unwrap_or(n);
+            let range = start..end;
+            start = end;
+            if !range
+                .clone()
+                .any(|s| eng.scan[s] || eng.regex_sets[s].is_some())
+            {
+                continue;
+            }
+            let Some(text) = self.buf.raw(req, zone) else {
+                continue;
+            };
+            let h = cache::hash(zone, text);
+            if let Some(rules) = self.cache.get(zone, h, text) {
+                for &r in rules {
+                    if !self.cand[r as usize] {
+                        self.cand[r as usize] = true;
+                        self.cand_list.push(r);
+                    }
+                }
+                continue;
+            }
+            self.found.clear();
+            self.zone_candidates(eng, req, range);
+            self.found.sort_unstable();
+            self.found.dedup();
+            if let Some(text) = self.buf.raw(req, zone) {
+                self.cache.put(zone, h, text, &self.found);
+            }
+            for i in 0..self.found.len() {
+                self.mark(self.found[i]);
+            }
+        }
+        for &r in &self.cand_list {
+            self.cand[r as usize] = false;
+        }
+        self.cand_list.sort_unstable();
+    }
+
+    /// Collects in `found` the rules that the zone of slots `range` makes candidates.
+    fn zone_candidates(&mut self, eng: &Engine, req: &HttpRequest, range: Range<usize>) {
         if let Some(ac) = &eng.ac {
             self.scanned.clear();
-            for s in 0..eng.slots.len() {
-                let root = self.buf.src[s];
-                if !eng.scan[s] || root == Src::Absent || self.scanned.contains(&root) {
-                    continue;
+            for s in range.clone().filter(|&s| eng.scan[s]) {
+                let root = self.buf.ensure(eng, req, s);
+                if root != Src::Absent && !self.scanned.contains(&root) {
+                    self.scanned.push(root);
                 }
-                // One pass per distinct buffer serves every slot that shares it.
-                self.scanned.push(root);
-                self.buf.ensure(eng, s);
+            }
+            for &root in &self.scanned {
+                let Some(s) = range.clone().find(|&s| self.buf.src(s) == root) else {
+                    continue;
+                };
                 let Some(text) = self.buf.peek(s) else {
                     continue;
                 };
@@ -93,33 +147,23 @@ impl Scratch {
                 }
                 for m in ac.find_overlapping_iter(text) {
                     for &(slot, rule) in &eng.entries[m.pattern().as_usize()] {
-                        if self.buf.src[slot as usize] == root && !self.cand[rule as usize] {
-                            self.cand[rule as usize] = true;
-                            self.cand_list.push(rule);
+                        if range.contains(&(slot as usize)) && self.buf.src(slot as usize) == root {
+                            self.found.push(rule);
                         }
                     }
                 }
             }
         }
-        for (s, set) in eng.regex_sets.iter().enumerate() {
-            if let Some((set, owners)) = set
-                && let Some(buf) = self.buf.get(eng, s)
-                // `is_match` stops early and allocates nothing; most requests end here.
+        for s in range {
+            if let Some((set, owners)) = &eng.regex_sets[s]
+                && let Some(buf) = self.buf.get(eng, req, s)
+                // `is_match` stops early and allocates nothing; most texts end here.
                 && set.is_match(buf)
             {
-                for i in set.matches(buf).iter() {
-                    let r = owners[i];
-                    if !self.cand[r as usize] {
-                        self.cand[r as usize] = true;
-                        self.cand_list.push(r);
-                    }
-                }
+                self.found
+                    .extend(set.matches(buf).iter().map(|i| owners[i]));
             }
         }
-        for &r in &self.cand_list {
-            self.cand[r as usize] = false;
-        }
-        self.cand_list.sort_unstable();
     }
 
     fn ensure_args(&mut self, eng: &Engine, req: &HttpRequest, k: usize) {
@@ -160,7 +204,9 @@ impl Scratch {
         for &(zone, target) in &c.zones {
             match target {
                 Target::Slot(s) => {
-                    if let Some((a, b)) = self.buf.get(eng, s as usize).and_then(|t| test(c, t)) {
+                    if let Some((a, b)) =
+                        self.buf.get(eng, req, s as usize).and_then(|t| test(c, t))
+                    {
                         return Some((zone, usize::MAX, a, b));
                     }
                 }
@@ -212,8 +258,8 @@ impl Scratch {
         if eng.rules.is_empty() {
             return;
         }
-        self.prepare(eng, req);
-        self.find_candidates(eng);
+        self.prepare(eng);
+        self.find_candidates(eng, req);
         let cands = std::mem::take(&mut self.cand_list);
         for &r in &cands {
             if self.rule_matches(eng, req, r as usize) {
@@ -249,7 +295,10 @@ impl Scratch {
                         eng.arg_chains[k as usize],
                     ),
                     Some(Target::Slot(s)) => (
-                        self.buf.get(eng, s as usize).unwrap_or_default().to_vec(),
+                        self.buf
+                            .get(eng, req, s as usize)
+                            .unwrap_or_default()
+                            .to_vec(),
                         eng.slots[s as usize].1,
                     ),
                     None => (Vec::new(), Transforms::default()),
