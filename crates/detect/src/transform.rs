@@ -13,39 +13,33 @@ const PATHY: u8 = 8;
 const SPACEY: u8 = 16;
 const UPPER: u8 = 32;
 
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b'%' as usize] = PERCENT;
-    t[b'+' as usize] = PLUS;
-    t[b'&' as usize] = AMP;
-    t[b'\\' as usize] = PATHY;
-    t[b'*' as usize] = SPACEY;
-    t[b'\t' as usize] = SPACEY;
-    t[b'\n' as usize] = SPACEY;
-    t[b'\r' as usize] = SPACEY;
-    t[0x0b] = SPACEY;
-    t[0x0c] = SPACEY;
-    t[0xa0] = SPACEY;
-    let mut c = b'A';
-    while c <= b'Z' {
-        t[c as usize] = UPPER;
-        c += 1;
-    }
-    t
-};
+/// The classes of byte `b` followed by `next`. Branch-free, so the loop over a field
+/// compiles to SIMD compares: this runs on every byte of every zone that is decoded.
+#[inline(always)]
+fn class_of(b: u8, next: u8) -> u8 {
+    // Single spaces and lone slashes are the norm; only runs and `/.`, `//` need work.
+    let pathy = b == b'\\' || b == b'/' && (next == b'/' || next == b'.');
+    let spacey = b == b'*' || b.wrapping_sub(b'\t') < 5 || b == 0xa0 || b == b' ' && next == b' ';
+    u8::from(b == b'%') * PERCENT
+        | u8::from(b == b'+') * PLUS
+        | u8::from(b == b'&') * AMP
+        | u8::from(pathy) * PATHY
+        | u8::from(spacey) * SPACEY
+        | u8::from(b.wrapping_sub(b'A') < 26) * UPPER
+}
 
-/// Which steps of any chain could change `input` (one pass, a table lookup per byte).
+/// Which steps of any chain could change `input` (one branch-free pass).
 pub fn needs(input: &[u8]) -> u8 {
-    let mut acc = 0u8;
-    let mut prev = 0u8;
-    for &b in input {
-        acc |= CLASS[b as usize];
-        // Single spaces and lone slashes are the norm; only runs and `/.`, `//` need work.
-        if prev == b'/' && (b == b'/' || b == b'.') || prev == b' ' && b == b' ' {
-            acc |= if b == b' ' { SPACEY } else { PATHY };
-        }
-        prev = b;
-    }
+    let Some((&last, _)) = input.split_last() else {
+        return 0;
+    };
+    let n = input.len();
+    let acc = input[..n - 1]
+        .iter()
+        .zip(&input[1..])
+        .fold(class_of(last, 0), |acc, (&b, &next)| {
+            acc | class_of(b, next)
+        });
     let mut flags = 0;
     if acc & PERCENT != 0 {
         flags |= Transforms::URL_DECODE;
