@@ -20,12 +20,12 @@ fn class_of(b: u8, next: u8) -> u8 {
     // Single spaces and lone slashes are the norm; only runs and `/.`, `//` need work.
     let pathy = b == b'\\' || b == b'/' && (next == b'/' || next == b'.');
     let spacey = b == b'*' || b.wrapping_sub(b'\t') < 5 || b == 0xa0 || b == b' ' && next == b' ';
-    u8::from(b == b'%') * PERCENT
-        | u8::from(b == b'+') * PLUS
-        | u8::from(b == b'&') * AMP
-        | u8::from(pathy) * PATHY
-        | u8::from(spacey) * SPACEY
-        | u8::from(b.wrapping_sub(b'A') < 26) * UPPER
+    (u8::from(b == b'%') * PERCENT)
+        | (u8::from(b == b'+') * PLUS)
+        | (u8::from(b == b'&') * AMP)
+        | (u8::from(pathy) * PATHY)
+        | (u8::from(spacey) * SPACEY)
+        | (u8::from(b.wrapping_sub(b'A') < 26) * UPPER)
 }
 
 /// Which steps of any chain could change `input` (one branch-free pass).
