@@ -42,57 +42,67 @@ pub(crate) struct Buffers {
     tmp: Vec<u8>,
 }
 
-fn fill_raw(req: &HttpRequest, zone: Zone, out: &mut Vec<u8>) -> bool {
-    out.clear();
+/// The zone's text borrowed from the request, or `None` when it must be built (the URI
+/// of a request logged without one, the status) or is missing (`Some(None)`).
+fn field(req: &HttpRequest, zone: Zone) -> Option<Option<&[u8]>> {
     let s = match zone {
         Zone::Path => req.path.as_deref(),
         Zone::Query | Zone::Args => req.query.as_deref(),
         Zone::Uri => match &req.raw_uri {
             Some(raw) => Some(raw.as_str()),
-            None => {
-                let Some(path) = req.path.as_deref() else {
-                    return false;
-                };
-                out.extend_from_slice(path.as_bytes());
-                if let Some(q) = &req.query {
-                    out.push(b'?');
-                    out.extend_from_slice(q.as_bytes());
-                }
-                return true;
-            }
+            None if req.path.is_none() => None,
+            None => return None,
         },
         Zone::UserAgent => req.user_agent.as_deref(),
         Zone::Referer => req.referer.as_deref(),
         Zone::Method => req.method.as_deref(),
-        Zone::Status => {
-            let Some(status) = req.status else {
-                return false;
-            };
-            let mut digits = [0u8; 5];
-            let mut i = digits.len();
-            let mut n = status;
-            loop {
-                i -= 1;
-                digits[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            out.extend_from_slice(&digits[i..]);
-            return true;
-        }
+        Zone::Status => return None,
         Zone::Host => req.host.as_deref(),
         Zone::Headers => req.x_forwarded_for.as_deref(),
         Zone::Body => req.body.as_deref(),
         Zone::ClientIp => req.src_ip.as_deref(),
     };
-    match s {
-        Some(s) => {
-            out.extend_from_slice(s.as_bytes());
-            true
+    Some(s.map(str::as_bytes))
+}
+
+/// Builds the text of a zone that the request does not hold as one string.
+fn build(req: &HttpRequest, zone: Zone, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    if zone == Zone::Status {
+        let Some(status) = req.status else {
+            return false;
+        };
+        let mut digits = [0u8; 5];
+        let mut i = digits.len();
+        let mut n = status;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-        None => false,
+        out.extend_from_slice(&digits[i..]);
+        return true;
+    }
+    let Some(path) = req.path.as_deref() else {
+        return false;
+    };
+    out.extend_from_slice(path.as_bytes());
+    if let Some(q) = &req.query {
+        out.push(b'?');
+        out.extend_from_slice(q.as_bytes());
+    }
+    true
+}
+
+/// A zone's text once [`Buffers::load`] has run for it.
+fn text<'a>(req: &'a HttpRequest, zone: u8, built: &'a [Vec<u8>]) -> &'a [u8] {
+    let z = Zone::ALL[zone as usize];
+    match field(req, z) {
+        Some(s) => s.unwrap_or_default(),
+        None => &built[zone as usize],
     }
 }
 
@@ -115,15 +125,24 @@ impl Buffers {
         self.ready[..n].fill(false);
     }
 
-    /// The zone's text as logged, `None` when the request lacks it.
-    pub fn raw(&mut self, req: &HttpRequest, zone: Zone) -> Option<&[u8]> {
+    /// Finds the zone's text (building it when the request holds no such string).
+    fn load(&mut self, req: &HttpRequest, zone: Zone) -> bool {
         let z = zone as usize;
         if !self.loaded[z] {
             self.loaded[z] = true;
             self.scanned[z] = false;
-            self.present[z] = fill_raw(req, zone, &mut self.raw[z]);
+            self.present[z] = match field(req, zone) {
+                Some(s) => s.is_some(),
+                None => build(req, zone, &mut self.raw[z]),
+            };
         }
-        self.present[z].then_some(self.raw[z].as_slice())
+        self.present[z]
+    }
+
+    /// The zone's text as logged, `None` when the request lacks it.
+    pub fn raw<'a>(&'a mut self, req: &'a HttpRequest, zone: Zone) -> Option<&'a [u8]> {
+        self.load(req, zone)
+            .then(|| text(req, zone as u8, &self.raw))
     }
 
     /// Decides where slot `i`'s bytes come from.
@@ -134,13 +153,14 @@ impl Buffers {
         self.resolved[i] = true;
         let (zone, chain) = eng.slots[i];
         let z = zone as usize;
-        if self.raw(req, zone).is_none() {
+        if !self.load(req, zone) {
             self.src[i] = Src::Absent;
             return Src::Absent;
         }
         if !self.scanned[z] {
             self.scanned[z] = true;
-            self.need[z] = transform::needs(&self.raw[z]);
+            let own = text(req, z as u8, &self.raw);
+            self.need[z] = transform::needs(own);
             self.same_as[z] = z as u8;
             let twin = (0..ZONES).find(|&y| {
                 y != z
@@ -148,7 +168,7 @@ impl Buffers {
                     && self.present[y]
                     && self.scanned[y]
                     && self.same_as[y] as usize == y
-                    && self.raw[y] == self.raw[z]
+                    && text(req, y as u8, &self.raw) == own
             });
             if let Some(y) = twin {
                 self.same_as[z] = y as u8;
@@ -173,9 +193,9 @@ impl Buffers {
     }
 
     /// The bytes of slot `s` (decoding them on first use), `None` when its zone is absent.
-    pub fn get(&mut self, eng: &Engine, req: &HttpRequest, s: usize) -> Option<&[u8]> {
+    pub fn get<'a>(&'a mut self, eng: &Engine, req: &'a HttpRequest, s: usize) -> Option<&'a [u8]> {
         self.ensure(eng, req, s);
-        self.peek(s)
+        self.peek(req, s)
     }
 
     /// Decodes slot `s` unless done already, and says where its bytes are.
@@ -189,7 +209,7 @@ impl Buffers {
                 let z = zone as usize;
                 transform::apply_with_needs(
                     chain,
-                    &self.raw[z],
+                    text(req, z as u8, &self.raw),
                     self.need[z],
                     &mut self.bufs[j],
                     &mut self.tmp,
@@ -200,10 +220,10 @@ impl Buffers {
     }
 
     /// The bytes of slot `s`, which [`Buffers::ensure`] has decoded.
-    pub fn peek(&self, s: usize) -> Option<&[u8]> {
+    pub fn peek<'a>(&'a self, req: &'a HttpRequest, s: usize) -> Option<&'a [u8]> {
         match self.src[s] {
             Src::Absent => None,
-            Src::Raw(z) => Some(&self.raw[z as usize]),
+            Src::Raw(z) => Some(text(req, z, &self.raw)),
             Src::Own(j) => Some(&self.bufs[j as usize]),
         }
     }

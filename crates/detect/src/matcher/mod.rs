@@ -137,7 +137,7 @@ impl Scratch {
                 let Some(s) = range.clone().find(|&s| self.buf.src(s) == root) else {
                     continue;
                 };
-                let Some(text) = self.buf.peek(s) else {
+                let Some(text) = self.buf.peek(req, s) else {
                     continue;
                 };
                 // Most buffers hold no needle: the plain search says so without the
