@@ -29,21 +29,31 @@ pub(crate) struct ZoneCache {
     engine: usize,
 }
 
-/// FxHash-style: a multiply per 8 bytes is enough to spread log text over the table.
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..b.len()].copy_from_slice(b);
+    u64::from_le_bytes(w)
+}
+
+/// A multiply-rotate hash over four independent lanes of 8 bytes, so that the work per
+/// 32 bytes overlaps instead of waiting on one long chain of multiplications.
 pub(crate) fn hash(zone: Zone, text: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let mut h = (zone as u64 + 1).wrapping_mul(K);
-    let mut chunks = text.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    let seed = (zone as u64 + 1).wrapping_mul(K) ^ text.len() as u64;
+    let mut lanes = [seed, seed ^ K, seed.rotate_left(17), seed.rotate_left(41)];
+    let mut blocks = text.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+        }
     }
-    let mut w = [0u8; 8];
-    let rest = chunks.remainder();
-    w[..rest.len()].copy_from_slice(rest);
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ text.len() as u64).wrapping_mul(K);
-    h ^ (h >> 29)
+    for (lane, w) in lanes.iter_mut().zip(blocks.remainder().chunks(8)) {
+        *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let h = lanes
+        .iter()
+        .fold(seed, |h, &l| (h.rotate_left(23) ^ l).wrapping_mul(K));
+    h ^ (h >> 32)
 }
 
 impl ZoneCache {
