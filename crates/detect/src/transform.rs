@@ -12,6 +12,8 @@ const AMP: u8 = 4;
 const PATHY: u8 = 8;
 const SPACEY: u8 = 16;
 const UPPER: u8 = 32;
+const ANY_AMP: u8 = 64;
+const SEMI: u8 = 128;
 
 /// The classes of byte `b` followed by `next`. Branch-free, so the loop over a field
 /// compiles to SIMD compares: this runs on every byte of every zone that is decoded.
@@ -22,7 +24,11 @@ fn class_of(b: u8, next: u8) -> u8 {
     let spacey = b == b'*' || b.wrapping_sub(b'\t') < 5 || b == 0xa0 || b == b' ' && next == b' ';
     (u8::from(b == b'%') * PERCENT)
         | (u8::from(b == b'+') * PLUS)
-        | (u8::from(b == b'&') * AMP)
+        // Query separators are `&` too: only `&#` or an `&` with a `;` somewhere can
+        // be an entity (named ones need their `;`).
+        | (u8::from(b == b'&' && next == b'#') * AMP)
+        | (u8::from(b == b'&') * ANY_AMP)
+        | (u8::from(b == b';') * SEMI)
         | (u8::from(pathy) * PATHY)
         | (u8::from(spacey) * SPACEY)
         | (u8::from(b.wrapping_sub(b'A') < 26) * UPPER)
@@ -48,7 +54,7 @@ pub fn needs(input: &[u8]) -> u8 {
         // `+` may become a space next to another, so squeezing must not be skipped.
         flags |= Transforms::PLUS | Transforms::SQUEEZE;
     }
-    if acc & AMP != 0 {
+    if acc & AMP != 0 || acc & (ANY_AMP | SEMI) == ANY_AMP | SEMI {
         flags |= Transforms::HTML;
     }
     if acc & PATHY != 0 {
@@ -362,9 +368,36 @@ mod tests {
             (Transforms::LOWERCASE, "Mozilla", "mozilla"),
             (Transforms::DEFAULT.0, "plain text", "plain text"),
             (Transforms::DEFAULT.0, "100%", "100%"),
+            (Transforms::HTML, "a=1&b=2", "a=1&b=2"),
+            (Transforms::HTML, "a=1&ltb", "a=1&ltb"),
+            (Transforms::HTML, "a=1&lt;b", "a=1<b"),
+            (Transforms::HTML, "x=&#60", "x=<"),
         ];
         for (chain, input, want) in cases {
             assert_eq!(run(*chain, input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn plain_fields_need_no_decoding() {
+        let cases: &[(&str, u8)] = &[
+            ("/products/12345", 0),
+            ("/search", 0),
+            (
+                "q=blue+shoes&page=2",
+                Transforms::PLUS | Transforms::SQUEEZE,
+            ),
+            ("a=1&b=2;c", Transforms::HTML),
+            ("x=&#60", Transforms::HTML),
+            ("/a//b", Transforms::PATH),
+            ("/a/./b", Transforms::PATH),
+            ("a  b", Transforms::SQUEEZE),
+            ("a\tb", Transforms::SQUEEZE),
+            ("Mozilla", Transforms::LOWERCASE),
+            ("100%25", Transforms::URL_DECODE),
+        ];
+        for (input, want) in cases {
+            assert_eq!(needs(input.as_bytes()), *want, "input {input:?}");
         }
     }
 
