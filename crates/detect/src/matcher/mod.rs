@@ -26,6 +26,9 @@ pub(crate) struct Scratch {
     scanned: Vec<Src>,
     /// Candidates found in the zone being searched.
     found: Vec<u32>,
+    /// Buffers searched for this request, with their needles (`hit_pats[from..to]`).
+    root_hits: Vec<(Src, u32, u32)>,
+    hit_pats: Vec<u32>,
     cache: ZoneCache,
     args: Vec<Vec<Vec<u8>>>,
     args_len: Vec<usize>,
@@ -80,6 +83,8 @@ impl Scratch {
             self.mark(r);
         }
         self.cache.bind(std::ptr::from_ref(eng) as usize);
+        self.root_hits.clear();
+        self.hit_pats.clear();
         let n = eng.slots.len();
         let mut start = 0;
         while start < n {
@@ -134,19 +139,32 @@ impl Scratch {
                 }
             }
             for &root in &self.scanned {
-                let Some(s) = range.clone().find(|&s| self.buf.src(s) == root) else {
-                    continue;
+                // A buffer shared with a zone searched before (the path and a query-less
+                // URI) is not searched again: its needles were recorded.
+                let (from, to) = match self.root_hits.iter().find(|(r, _, _)| *r == root) {
+                    Some(&(_, from, to)) => (from as usize, to as usize),
+                    None => {
+                        let from = self.hit_pats.len();
+                        let Some(s) = range.clone().find(|&s| self.buf.src(s) == root) else {
+                            continue;
+                        };
+                        let Some(text) = self.buf.peek(req, s) else {
+                            continue;
+                        };
+                        // Most buffers hold no needle: the plain search says so without
+                        // the bookkeeping of the overlapping one.
+                        if ac.find(text).is_some() {
+                            self.hit_pats.extend(
+                                ac.find_overlapping_iter(text).map(|m| m.pattern().as_u32()),
+                            );
+                        }
+                        let to = self.hit_pats.len();
+                        self.root_hits.push((root, from as u32, to as u32));
+                        (from, to)
+                    }
                 };
-                let Some(text) = self.buf.peek(req, s) else {
-                    continue;
-                };
-                // Most buffers hold no needle: the plain search says so without the
-                // bookkeeping of the overlapping one.
-                if ac.find(text).is_none() {
-                    continue;
-                }
-                for m in ac.find_overlapping_iter(text) {
-                    for &(slot, rule) in &eng.entries[m.pattern().as_usize()] {
+                for &p in &self.hit_pats[from..to] {
+                    for &(slot, rule) in &eng.entries[p as usize] {
                         if range.contains(&(slot as usize)) && self.buf.src(slot as usize) == root {
                             self.found.push(rule);
                         }
