@@ -214,3 +214,46 @@ fn hostile_input_never_panics() {
         let _ = m.explain(&r);
     }
 }
+
+/// The matcher remembers per zone which rules a text made candidates; verdicts must not
+/// depend on what it saw before. Every inline example of every rule, run twice through
+/// one matcher (the second time from memory) and interleaved with a benign request that
+/// shares its agent, referer and host, must match exactly as with a fresh matcher.
+#[test]
+fn remembered_zones_never_change_a_verdict() {
+    let (rules, _) = RuleSet::load(&LoadOptions {
+        sigma_dirs: vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/sigma"
+        ))],
+        ..LoadOptions::default()
+    })
+    .expect("loads");
+    let examples: Vec<HttpRequest> = rules
+        .rules()
+        .iter()
+        .flat_map(|r| r.examples_match.iter().chain(&r.examples_no_match))
+        .map(|e| e.request.clone())
+        .collect();
+    assert!(examples.len() > 100, "{} examples", examples.len());
+    let ids = |m: &mut kansoku_detect::Matcher, r: &HttpRequest| -> Vec<String> {
+        m.matching_rules(r).iter().map(|x| x.id.clone()).collect()
+    };
+    let mut shared = rules.matcher();
+    for pass in 0..2 {
+        for ex in &examples {
+            let mut benign = from_line("GET /products/12345 HTTP/1.1");
+            benign.user_agent.clone_from(&ex.user_agent);
+            benign.referer.clone_from(&ex.referer);
+            benign.host.clone_from(&ex.host);
+            let want = ids(&mut rules.matcher(), ex);
+            assert_eq!(ids(&mut shared, ex), want, "pass {pass}: {ex:?}");
+            let want_benign = ids(&mut rules.matcher(), &benign);
+            assert_eq!(
+                ids(&mut shared, &benign),
+                want_benign,
+                "pass {pass}: {benign:?}"
+            );
+        }
+    }
+}
