@@ -1,5 +1,7 @@
-//! Running an [`Engine`] over one request: decode each zone once per transform chain,
-//! one automaton pass to find candidate rules, then evaluate only those.
+//! Running an [`Engine`] over one request: per zone, the candidate rules its text
+//! wakes (remembered for texts seen before, else one automaton pass per distinct decoded
+//! buffer plus the few ungated regexes), then only those rules are evaluated. A benign
+//! request usually wakes none, and then no regex runs and nothing is decoded.
 
 use std::net::IpAddr;
 
