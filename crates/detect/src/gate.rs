@@ -10,6 +10,8 @@
 //! When the chain squeezes whitespace, `\s*` can only be empty or one space there, which
 //! lets separators and keywords join into needles rare enough to gate.
 
+use std::collections::HashSet;
+
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
 
@@ -149,12 +151,19 @@ fn affixes(h: &Hir, kind: ExtractKind, lowercase: bool) -> Option<Vec<Vec<u8>>> 
     needles.sort_by_key(Vec::len);
     needles.dedup();
     // A needle inside a longer one already gates every match the longer one would.
-    let mut kept: Vec<Vec<u8>> = Vec::new();
-    for n in needles {
-        if !kept.iter().any(|k| memchr::memmem::find(&n, k).is_some()) {
-            kept.push(n);
+    // Needles are short (see `limit_literal_len`), so checking every substring of each
+    // against the kept set is cheaper than comparing needles pairwise.
+    let mut seen: HashSet<&[u8]> = HashSet::new();
+    let mut kept_idx = Vec::new();
+    for (i, n) in needles.iter().enumerate() {
+        let inside = (0..n.len()).any(|a| (a + 1..=n.len()).any(|b| seen.contains(&n[a..b])));
+        if !inside {
+            seen.insert(n);
+            kept_idx.push(i);
         }
     }
+    drop(seen);
+    let kept: Vec<Vec<u8>> = kept_idx.into_iter().map(|i| needles[i].clone()).collect();
     (!kept.is_empty() && kept.len() <= MAX_NEEDLES).then_some(kept)
 }
 
