@@ -1,1 +1,39 @@
-fn main() {}
+//! The `kansoku` binary: parses arguments and hands each command to the library crates.
+
+mod cli;
+mod cmd;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Everything went fine.
+    pub const OK: u8 = 0;
+    /// The command failed; the message says what to do.
+    pub const FAILURE: u8 = 1;
+    /// The command line was wrong (clap also uses 2).
+    pub const USAGE: u8 = 2;
+    /// The command finished, but some input lines were rejected (see the rejects file).
+    pub const REJECTED: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cmd::run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // A closed pipe (`kansoku sql ... | head`) is not a failure.
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("kansoku: {err:#}");
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}

@@ -26,6 +26,8 @@
 //! ```
 
 mod addr;
+mod bench;
+pub use bench::{BenchLog, bench_log};
 mod agents;
 mod attacks;
 mod campaign;

@@ -1,1 +1,17 @@
-//! Enrichment: tenant attribution (later Tor exits, countries, services)
+//! Enrichment: what kansoku adds to a parsed record before detection. Today: which
+//! monitored customer (tenant) a record belongs to.
+//!
+//! ```
+//! use kansoku_enrich::tenant::{TenantMap, TenantRule};
+//!
+//! let map = TenantMap::new(vec![TenantRule {
+//!     name: "shop".into(),
+//!     hosts: vec!["shop.example.jp".into(), "*.shop.example.jp".into()],
+//!     ..Default::default()
+//! }]).expect("valid map");
+//! assert_eq!(map.by_host("img.shop.example.jp"), Some("shop"));
+//! ```
+#![deny(missing_docs)]
+
+pub mod net;
+pub mod tenant;

@@ -261,7 +261,8 @@ impl HttpBatchBuilder {
         self.request_time.append_option(r.request_time);
         self.user_agent.append_option(r.user_agent.as_deref());
         self.referer.append_option(r.referer.as_deref());
-        self.x_forwarded_for.append_option(r.x_forwarded_for.as_deref());
+        self.x_forwarded_for
+            .append_option(r.x_forwarded_for.as_deref());
         self.body.append_option(r.body.as_deref());
         self.waf_action.append_option(r.waf_action.as_deref());
         push_list(&mut self.waf_rule_ids, &r.waf_rule_ids);

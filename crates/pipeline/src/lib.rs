@@ -1,1 +1,27 @@
-//! Wires parse, enrich, detect and lake together for batch ingest and live sources
+//! The pipeline: parse → enrich → detect → lake, the same for batch ingest and (later)
+//! live sources; only the source and the flush policy differ.
+//!
+//! [`ingest`] reads files, folders or stdin, detects each source's format, parses lines
+//! in parallel chunks, attributes tenants, runs the detection rules, and writes the `http`
+//! table in batches, committing each source's offset after each batch so that a rerun
+//! adds nothing and an interrupted run resumes.
+//!
+//! ```no_run
+//! use kansoku_pipeline::{Config, IngestOptions, ingest};
+//!
+//! let config = Config::default();
+//! let lake = kansoku_lake::Lake::open(&config.data_dir).expect("lake");
+//! let opts = IngestOptions { paths: vec!["access.log".into()], ..Default::default() };
+//! let summary = ingest::run(&lake, &config.context().expect("rules"), &opts).expect("ingest");
+//! println!("{} stored", summary.totals.stored);
+//! ```
+#![deny(missing_docs)]
+
+mod chunk;
+pub mod config;
+pub mod ingest;
+mod rejects;
+mod source;
+
+pub use config::Config;
+pub use ingest::{IngestOptions, IngestSummary, Progress};

@@ -30,6 +30,7 @@ pub fn render_html(report: &Report) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="kansoku">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>{t} — {period}</title>
 <style>
 {STYLE}</style>

@@ -1,0 +1,234 @@
+//! The command line, as clap types. Every command's `--help` carries an example.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// kansoku (観測): a security observation center in one binary.
+///
+/// Reads web, WAF and firewall logs into a Parquet lake, detects attacks, and writes the
+/// periodic observation report in Japanese and English.
+#[derive(Debug, Parser)]
+#[command(name = "kansoku", version, about, long_about)]
+pub struct Cli {
+    /// Configuration file [default: ./kansoku.toml when it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data folder (lake, checkpoints, rejects), overriding the configuration.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read log files into the lake, detecting attacks on the way.
+    ///
+    /// Example: kansoku ingest /var/log/nginx/ --tenant shop
+    Ingest(IngestArgs),
+    /// Run SQL over the lake's tables.
+    ///
+    /// Example: kansoku sql "SELECT tenant, count(*) FROM http GROUP BY tenant"
+    Sql(SqlArgs),
+    /// Say what the lake holds: tables, rows, days, sources, rejected lines.
+    ///
+    /// Example: kansoku status --format json
+    Status(StatusArgs),
+    /// Maintain the lake.
+    #[command(subcommand)]
+    Lake(LakeCommand),
+    /// Write the observation report for a period.
+    ///
+    /// Example: kansoku report --month 2026-10 --lang ja --out report.ja.html
+    Report(ReportArgs),
+    /// Generate a synthetic demo dataset, ingest it and write the observation report.
+    ///
+    /// Example: kansoku demo --out demo-out
+    Demo(DemoArgs),
+    /// List, document, test and lint the detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Measure detection quality over labelled corpora (recall, false positives, cost).
+    ///
+    /// Example: kansoku eval ../shared/data
+    Eval {
+        /// Folder with payloads/, access-logs/ and crowdsec-hub-tests/.
+        data: PathBuf,
+    },
+    /// Write a large synthetic combined-format log (about 1% attacks) for benchmarks.
+    ///
+    /// Example: kansoku gen-log --lines 1000000 --out bench.log
+    GenLog(GenLogArgs),
+}
+
+/// `kansoku ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files (plain or gzip), folders (read recursively), or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Input format [default: detected from the first lines].
+    #[arg(long, value_name = "FORMAT", value_parser = ["combined", "common", "modsec-json", "modsec-native", "aws-waf", "ecs-ndjson"])]
+    pub format: Option<String>,
+    /// An nginx `log_format` or Apache `LogFormat` string describing the lines.
+    #[arg(long, value_name = "STR", conflicts_with = "format")]
+    pub log_format: Option<String>,
+    /// Tenant of every record, overriding the tenant map.
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub threads: usize,
+    /// Rows per lake batch.
+    #[arg(long, default_value_t = 256 * 1024, hide = true)]
+    pub batch_rows: usize,
+}
+
+/// Output formats of listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// An aligned table.
+    #[default]
+    Table,
+    /// A JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header.
+    Csv,
+}
+
+/// `kansoku sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query. Tables: http.
+    pub query: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+/// `kansoku status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+/// `kansoku lake ...`.
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Merge each day's small batch files into one, without changing any query result.
+    ///
+    /// Example: kansoku lake compact
+    Compact,
+}
+
+/// `kansoku demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the dataset, the lake and the reports.
+    #[arg(long, default_value = "demo-out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Size of the dataset relative to the default (about 400,000 lines).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Random seed (the same seed gives the same dataset).
+    #[arg(long, default_value_t = 20261128)]
+    pub seed: u64,
+}
+
+/// Report renderings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+    /// Markdown.
+    Md,
+    /// JSON (schema: crates/report/schema/report.schema.json).
+    Json,
+    /// PDF, printed from the HTML by headless Chromium.
+    Pdf,
+}
+
+/// `kansoku report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A calendar month, YYYY-MM [default: the last full month in the lake].
+    #[arg(long, value_name = "YYYY-MM", conflicts_with_all = ["from", "to"])]
+    pub month: Option<String>,
+    /// First day of the period (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE", requires = "to")]
+    pub from: Option<String>,
+    /// Last day of the period, inclusive.
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+    /// Only this tenant.
+    #[arg(long, value_name = "NAME")]
+    pub tenant: Option<String>,
+    /// Language: ja or en [default: from kansoku.toml, else ja].
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Time zone (IANA) [default: Asia/Tokyo for ja, UTC for en].
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Categories per month in the top table.
+    #[arg(long, default_value_t = 3)]
+    pub top: u32,
+    /// Output format [default: from the --out extension, else html].
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Output file, or - for stdout [default: report.LANG.EXT].
+    #[arg(long, short, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Print the SQL behind each table and chart instead of writing the report.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// `kansoku gen-log`.
+#[derive(Debug, Args)]
+pub struct GenLogArgs {
+    /// Number of lines.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub lines: u64,
+    /// Output file (labels go beside it as .labels.tsv).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// `kansoku rules ...`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules (built-in, extra folders, Sigma).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Show one rule's documentation: what it flags, why it matters, examples, references.
+    Show {
+        /// Rule id.
+        id: String,
+    },
+    /// Run every rule's inline must-match / must-not-match examples.
+    Test,
+    /// Check rules for mistakes (no examples, duplicate ids, needless regexes, ...).
+    Lint,
+    /// Write each rule's documentation as Markdown into a folder.
+    Docs {
+        /// Output folder.
+        #[arg(long, default_value = "docs/rules")]
+        out: PathBuf,
+    },
+}

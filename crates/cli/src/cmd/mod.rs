@@ -1,0 +1,62 @@
+//! One module per command; each takes its parsed arguments and the loaded configuration.
+
+mod demo;
+mod ingest;
+mod lake;
+mod report;
+mod rules;
+mod sql;
+mod status;
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use kansoku_pipeline::Config;
+
+use crate::cli::{Cli, Command, LakeCommand};
+
+/// Runs a command and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let mut config = load_config(cli.config.as_deref())?;
+    if let Some(data) = cli.data {
+        config.data_dir = data;
+    }
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&config, args),
+        Command::Sql(args) => sql::run(&config, args),
+        Command::Status(args) => status::run(&config, args),
+        Command::Lake(LakeCommand::Compact) => lake::compact(&config),
+        Command::Report(args) => report::run(&config, args),
+        Command::Rules(cmd) => rules::run(&config, cmd),
+        Command::Eval { data } => rules::eval(&config, &data),
+        Command::Demo(args) => demo::run(&config, args),
+        Command::GenLog(args) => {
+            let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;
+            eprintln!(
+                "wrote {} lines ({} attacks, {} bytes) to {}; labels in {}",
+                b.lines,
+                b.attacks,
+                b.bytes,
+                args.out.display(),
+                b.labels.display()
+            );
+            Ok(crate::exit::OK)
+        }
+    }
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    match path {
+        Some(p) => Config::load(p)
+            .with_context(|| "loading the configuration (see `kansoku.toml` in the README)"),
+        None if Path::new("kansoku.toml").exists() => Ok(Config::load(Path::new("kansoku.toml"))?),
+        None => Ok(Config::default()),
+    }
+}
+
+/// A Tokio runtime for the query engine.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,173 @@
+//! `kansoku report`: the observation report for a period, as HTML, Markdown, JSON or PDF.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+use kansoku_analyze::{Period, ReportRequest, build_report, default_period};
+use kansoku_lake::Lake;
+use kansoku_pipeline::Config;
+use kansoku_report::{Lang, Report};
+
+use crate::cli::{ReportArgs, ReportFormat};
+
+pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<u8> {
+    let lake = Lake::open(&config.data_dir)?;
+    let lang_name = args
+        .lang
+        .clone()
+        .unwrap_or_else(|| config.report.lang.clone());
+    let lang = Lang::parse(&lang_name)
+        .with_context(|| format!("--lang {lang_name}: expected ja or en"))?;
+    let tz = match args
+        .tz
+        .as_deref()
+        .or(Some(config.report.timezone.as_str()).filter(|z| !z.is_empty()))
+    {
+        Some(z) => z.parse().map_err(|_| {
+            anyhow::anyhow!("unknown time zone {z:?} (use an IANA name such as Asia/Tokyo)")
+        })?,
+        None => kansoku_analyze::period::default_tz(lang),
+    };
+    let rt = super::runtime()?;
+    let report = rt.block_on(async {
+        let ctx = lake.session().await?;
+        let period = match (&args.month, &args.from, &args.to) {
+            (Some(m), _, _) => parse_month(m)?,
+            (None, Some(f), Some(t)) => Period {
+                from: parse_day(f)?,
+                to: parse_day(t)?,
+            },
+            _ => default_period(&ctx, tz).await?.context(
+                "the lake is empty: ingest logs first (kansoku ingest PATH), or try `kansoku demo`",
+            )?,
+        };
+        if period.to < period.from {
+            bail!("--to is before --from");
+        }
+        let mut req = ReportRequest::new(period, lang);
+        req.tz = tz;
+        req.tenant = args.tenant.clone();
+        req.top_n = args.top.max(1);
+        req.title = config.report.organisation.clone();
+        anyhow::Ok(build_report(&ctx, &req).await?)
+    })?;
+    if args.explain {
+        print_queries(&report);
+        return Ok(crate::exit::OK);
+    }
+    let format = args
+        .format
+        .unwrap_or_else(|| format_of(args.out.as_deref()));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("report.{}.{}", lang.as_str(), ext(format))));
+    write(&report, format, &out)?;
+    if out.as_os_str() != "-" {
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(crate::exit::OK)
+}
+
+/// Renders and writes one report; `-` is stdout.
+pub fn write(report: &Report, format: ReportFormat, out: &Path) -> anyhow::Result<()> {
+    let text = match format {
+        ReportFormat::Html | ReportFormat::Pdf => kansoku_report::render_html(report),
+        ReportFormat::Md => kansoku_report::render_markdown(report),
+        ReportFormat::Json => kansoku_report::render_json(report),
+    };
+    if format == ReportFormat::Pdf {
+        return print_pdf(&text, out);
+    }
+    if out.as_os_str() == "-" {
+        use std::io::Write;
+        std::io::stdout().write_all(text.as_bytes())?;
+        return Ok(());
+    }
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
+}
+
+fn print_queries(report: &Report) {
+    for (section, queries) in report.queries() {
+        println!("-- section: {section}");
+        for q in queries {
+            println!("{q};\n");
+        }
+    }
+}
+
+fn parse_day(s: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .with_context(|| format!("{s:?}: expected a date as YYYY-MM-DD"))
+}
+
+fn parse_month(s: &str) -> anyhow::Result<Period> {
+    let day = NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .with_context(|| format!("{s:?}: expected a month as YYYY-MM"))?;
+    use chrono::Datelike;
+    Period::month(day.year(), day.month()).context("invalid month")
+}
+
+fn format_of(out: Option<&Path>) -> ReportFormat {
+    match out.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        Some("md") => ReportFormat::Md,
+        Some("json") => ReportFormat::Json,
+        Some("pdf") => ReportFormat::Pdf,
+        _ => ReportFormat::Html,
+    }
+}
+
+fn ext(f: ReportFormat) -> &'static str {
+    match f {
+        ReportFormat::Html => "html",
+        ReportFormat::Md => "md",
+        ReportFormat::Json => "json",
+        ReportFormat::Pdf => "pdf",
+    }
+}
+
+/// Prints HTML to PDF with headless Chromium, which must be installed.
+fn print_pdf(html: &str, out: &Path) -> anyhow::Result<()> {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| which(b))
+        .context("PDF output needs Chromium: install it (Debian/Ubuntu: `apt-get install chromium`), or write --format html and print it from a browser")?;
+    let dir = tempfile_dir()?;
+    let page = dir.join("report.html");
+    std::fs::write(&page, html)?;
+    let out_abs = std::path::absolute(out)?;
+    let status = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--print-to-pdf={}", out_abs.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if !status.success() || !out_abs.exists() {
+        bail!("{browser} could not print the report to PDF ({status})");
+    }
+    Ok(())
+}
+
+fn which(cmd: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("kansoku-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -1,0 +1,151 @@
+//! `kansoku rules ...` and `kansoku eval`: the detection rules, their documentation, their
+//! inline examples, and their quality over labelled corpora.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use kansoku_detect::RuleSet;
+use kansoku_pipeline::Config;
+use serde::Serialize;
+
+use crate::cli::{OutputFormat, RulesCommand};
+
+fn load(config: &Config) -> anyhow::Result<std::sync::Arc<RuleSet>> {
+    let ctx = config.context()?;
+    for w in &ctx.rule_warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(ctx.rules)
+}
+
+#[derive(Serialize)]
+struct RuleRow<'a> {
+    id: &'a str,
+    category: String,
+    severity: String,
+    source: String,
+    title: &'a str,
+}
+
+pub fn run(config: &Config, cmd: RulesCommand) -> anyhow::Result<u8> {
+    let rules = load(config)?;
+    match cmd {
+        RulesCommand::List { format } => {
+            let rows: Vec<RuleRow> = rules
+                .rules()
+                .iter()
+                .map(|r| RuleRow {
+                    id: &r.id,
+                    category: r.category.to_string(),
+                    severity: format!("{:?}", r.severity).to_lowercase(),
+                    source: format!("{:?}", r.source).to_lowercase(),
+                    title: &r.title,
+                })
+                .collect();
+            match format {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+                OutputFormat::Ndjson => {
+                    for r in &rows {
+                        println!("{}", serde_json::to_string(r)?);
+                    }
+                }
+                OutputFormat::Csv => {
+                    println!("id,category,severity,source,title");
+                    for r in &rows {
+                        println!(
+                            "{},{},{},{},\"{}\"",
+                            r.id,
+                            r.category,
+                            r.severity,
+                            r.source,
+                            r.title.replace('"', "\"\"")
+                        );
+                    }
+                }
+                OutputFormat::Table => {
+                    for r in &rows {
+                        println!(
+                            "{:<40} {:<18} {:<9} {:<7} {}",
+                            r.id, r.category, r.severity, r.source, r.title
+                        );
+                    }
+                    eprintln!("{} rules", rows.len());
+                }
+            }
+            Ok(crate::exit::OK)
+        }
+        RulesCommand::Show { id } => {
+            let rule = rules
+                .rule(&id)
+                .with_context(|| format!("no rule {id:?}; `kansoku rules list` shows them"))?;
+            println!("{}", rule.doc_markdown());
+            Ok(crate::exit::OK)
+        }
+        RulesCommand::Test => {
+            let failures = rules.test_examples();
+            for f in &failures {
+                println!("FAIL {f}");
+            }
+            let examples: usize = rules
+                .rules()
+                .iter()
+                .map(|r| r.examples_match.len() + r.examples_no_match.len())
+                .sum();
+            println!(
+                "{} examples of {} rules: {} failed",
+                examples,
+                rules.rules().len(),
+                failures.len()
+            );
+            Ok(if failures.is_empty() {
+                crate::exit::OK
+            } else {
+                crate::exit::FAILURE
+            })
+        }
+        RulesCommand::Lint => {
+            let findings = rules.lint();
+            for f in &findings {
+                println!("{f}");
+            }
+            println!("{} findings", findings.len());
+            Ok(if findings.is_empty() {
+                crate::exit::OK
+            } else {
+                crate::exit::FAILURE
+            })
+        }
+        RulesCommand::Docs { out } => {
+            std::fs::create_dir_all(&out)?;
+            for rule in rules.rules() {
+                let name: String = rule
+                    .id
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                std::fs::write(out.join(format!("{name}.md")), rule.doc_markdown())?;
+            }
+            eprintln!(
+                "wrote {} rule documents to {}",
+                rules.rules().len(),
+                out.display()
+            );
+            Ok(crate::exit::OK)
+        }
+    }
+}
+
+/// `kansoku eval DATA`: recall, false positives and cost per line over labelled corpora.
+pub fn eval(config: &Config, data: &Path) -> anyhow::Result<u8> {
+    let rules = load(config)?;
+    let report = kansoku_detect::eval::run(&rules, data)
+        .with_context(|| format!("evaluating over {}", data.display()))?;
+    println!("{report}");
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,65 @@
+//! Helpers: running the binary, generating logs.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn kansoku() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kansoku"))
+}
+
+/// Runs kansoku with `--data data` and the arguments; returns the output.
+pub fn run(data: &Path, args: &[&str]) -> Output {
+    let out = kansoku()
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("kansoku runs");
+    out
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A single number answered by `kansoku sql`.
+pub fn sql_number(data: &Path, query: &str) -> i64 {
+    let out = run(data, &["sql", query, "--format", "csv"]);
+    assert!(out.status.success(), "sql failed: {}", stderr(&out));
+    let text = stdout(&out);
+    text.lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no number in {text:?}"))
+}
+
+/// `n` combined-format lines over several days, every line distinct; line i has
+/// client 10.x.y.z derived from i and path /page/i.
+pub fn combined_log(n: usize) -> String {
+    let mut s = String::with_capacity(n * 200);
+    let days = ["16/Sep/2026", "17/Sep/2026", "18/Sep/2026"];
+    for i in 0..n {
+        let day = days[i * days.len() / n.max(1)];
+        let (h, m, sec) = ((i / 3600) % 24, (i / 60) % 60, i % 60);
+        let _ = writeln!(
+            s,
+            "10.{}.{}.{} - - [{day}:{h:02}:{m:02}:{sec:02} +0900] \"GET /page/{i}?q=item{i} HTTP/1.1\" 200 {} \"https://shop.example.jp/\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\"",
+            (i >> 16) & 255,
+            (i >> 8) & 255,
+            i & 255,
+            1000 + i % 5000
+        );
+    }
+    s
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write fixture");
+    p
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the `kansoku` binary, built into one test binary so the
+//! workspace links once.
+
+mod browser;
+mod common;
+mod crash;
+mod ingest;
+mod sql;

@@ -1,0 +1,315 @@
+//! Per-source ingest checkpoints: what each source has committed to the lake.
+//!
+//! A source is known by the SHA-256 of its first [`PREFIX`] bytes (its fingerprint), not by
+//! its path: a rotated file renamed to `access.log.1` is still the file already read, and a
+//! new `access.log` with other first bytes is a new source. A file shorter than
+//! [`PREFIX`] is fingerprinted on what it has; when it grows, its checkpoint is found
+//! again by hashing the same number of bytes and moved to the full fingerprint.
+//!
+//! One JSON file per source under `<data>/ingest/`, replaced atomically; a lock file per
+//! source keeps two workers from reading the same source at once.
+
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::LakeError;
+use crate::writer::sync_dir;
+
+/// Bytes of a file that identify it.
+pub const PREFIX: usize = 1024;
+
+/// Identity of a source: hash of its first bytes and how many bytes were hashed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// Hex SHA-256 of the first `len` bytes.
+    pub hash: String,
+    /// Number of bytes hashed (`PREFIX`, or the whole file when shorter).
+    pub len: usize,
+}
+
+impl Fingerprint {
+    /// Fingerprint of a byte prefix.
+    pub fn of(prefix: &[u8]) -> Fingerprint {
+        let len = prefix.len().min(PREFIX);
+        Fingerprint {
+            hash: hex(&Sha256::digest(&prefix[..len])),
+            len,
+        }
+    }
+
+    /// Fingerprint of a file's first bytes.
+    pub fn of_file(path: &Path) -> Result<Fingerprint, LakeError> {
+        let mut buf = Vec::with_capacity(PREFIX);
+        File::open(path)
+            .and_then(|f| f.take(PREFIX as u64).read_to_end(&mut buf))
+            .map_err(|e| LakeError::io(path, e))?;
+        Ok(Fingerprint::of(&buf))
+    }
+
+    /// A short form used in file names.
+    pub fn short(&self) -> &str {
+        &self.hash[..16]
+    }
+
+    fn is_full(&self) -> bool {
+        self.len == PREFIX
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Line counts of a source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Lines read.
+    pub lines: u64,
+    /// Records stored.
+    pub stored: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.lines += o.lines;
+        self.stored += o.stored;
+        self.rejected += o.rejected;
+    }
+}
+
+/// What a source has committed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Identity of the source.
+    pub fingerprint: Option<Fingerprint>,
+    /// Paths the source has been read from (latest last).
+    pub paths: Vec<String>,
+    /// Input format.
+    pub format: String,
+    /// Bytes (of the decompressed stream) committed so far.
+    pub offset: u64,
+    /// Lines committed so far.
+    pub line: u64,
+    /// Counts committed so far.
+    pub counts: Counts,
+    /// Batch files being written and not yet committed; removed on recovery.
+    pub pending: Vec<PathBuf>,
+    /// Last commit, RFC 3339.
+    pub updated: String,
+}
+
+/// A locked source: read its checkpoint, then record pending files and commits.
+#[derive(Debug)]
+pub struct SourceGuard {
+    path: PathBuf,
+    _lock: File,
+    /// The committed state.
+    pub checkpoint: Checkpoint,
+}
+
+impl SourceGuard {
+    /// Locks the source with `fingerprint` in `ingest_dir` (waiting for another worker to
+    /// finish with it), finds its checkpoint (also under a shorter, earlier fingerprint
+    /// of the same file), and removes files of a batch left pending by a crash.
+    pub fn acquire(
+        ingest_dir: &Path,
+        fingerprint: &Fingerprint,
+        file: Option<&Path>,
+    ) -> Result<SourceGuard, LakeError> {
+        let key = format!("{}-{}", fingerprint.len, fingerprint.hash);
+        let path = ingest_dir.join(format!("{key}.json"));
+        let lock_path = ingest_dir.join(format!("{key}.lock"));
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| LakeError::io(&lock_path, e))?;
+        lock.lock().map_err(|e| LakeError::io(&lock_path, e))?;
+        let mut checkpoint = match read(&path)? {
+            Some(c) => c,
+            None => match file {
+                Some(f) if fingerprint.is_full() => {
+                    grown_from_short(ingest_dir, f)?.unwrap_or_default()
+                }
+                _ => Checkpoint::default(),
+            },
+        };
+        checkpoint.fingerprint = Some(fingerprint.clone());
+        let mut guard = SourceGuard {
+            path,
+            _lock: lock,
+            checkpoint,
+        };
+        guard.recover()?;
+        Ok(guard)
+    }
+
+    /// Removes the files of an uncommitted batch and clears `pending`.
+    fn recover(&mut self) -> Result<(), LakeError> {
+        if self.checkpoint.pending.is_empty() {
+            return Ok(());
+        }
+        for f in std::mem::take(&mut self.checkpoint.pending) {
+            match fs::remove_file(&f) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(LakeError::io(&f, e)),
+            }
+        }
+        self.save()
+    }
+
+    /// Records the files a batch is about to write, before writing them.
+    pub fn begin(&mut self, files: Vec<PathBuf>) -> Result<(), LakeError> {
+        self.checkpoint.pending = files;
+        self.save()
+    }
+
+    /// Commits a written batch: the new offset and line, and the counts it adds.
+    pub fn commit(&mut self, offset: u64, line: u64, counts: Counts) -> Result<(), LakeError> {
+        let c = &mut self.checkpoint;
+        c.pending.clear();
+        c.offset = offset;
+        c.line = line;
+        c.counts += counts;
+        c.updated = chrono::Utc::now().to_rfc3339();
+        self.save()
+    }
+
+    fn save(&self) -> Result<(), LakeError> {
+        write_atomic(
+            &self.path,
+            &serde_json::to_vec_pretty(&self.checkpoint).unwrap_or_default(),
+        )
+    }
+}
+
+/// A file once shorter than [`PREFIX`] has a checkpoint under its short fingerprint; when
+/// it has grown, find it by hashing as many bytes as that fingerprint covered.
+fn grown_from_short(ingest_dir: &Path, file: &Path) -> Result<Option<Checkpoint>, LakeError> {
+    let mut head = Vec::with_capacity(PREFIX);
+    File::open(file)
+        .and_then(|f| f.take(PREFIX as u64).read_to_end(&mut head))
+        .map_err(|e| LakeError::io(file, e))?;
+    for (path, c) in list(ingest_dir)? {
+        let Some(fp) = &c.fingerprint else { continue };
+        if fp.len < PREFIX && fp.len <= head.len() && Fingerprint::of(&head[..fp.len]) == *fp {
+            let _ = fs::remove_file(&path);
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
+}
+
+fn read(path: &Path) -> Result<Option<Checkpoint>, LakeError> {
+    match fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| LakeError::Checkpoint {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(LakeError::io(path, e)),
+    }
+}
+
+/// Every checkpoint in the folder, with its file.
+pub fn list(ingest_dir: &Path) -> Result<Vec<(PathBuf, Checkpoint)>, LakeError> {
+    let mut out = Vec::new();
+    let entries = fs::read_dir(ingest_dir).map_err(|e| LakeError::io(ingest_dir, e))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            if let Some(c) = read(&path)? {
+                out.push((path, c));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LakeError> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = File::create(&tmp).map_err(|e| LakeError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| LakeError::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| LakeError::io(path, e))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_file_checkpoint_follows_growth() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ingest = dir.path().join("ingest");
+        fs::create_dir_all(&ingest).expect("mkdir");
+        let log = dir.path().join("a.log");
+        fs::write(&log, b"line one\n").expect("write");
+        let fp = Fingerprint::of_file(&log).expect("fp");
+        {
+            let mut g = SourceGuard::acquire(&ingest, &fp, Some(&log)).expect("acquire");
+            g.commit(
+                9,
+                1,
+                Counts {
+                    lines: 1,
+                    stored: 1,
+                    rejected: 0,
+                },
+            )
+            .expect("commit");
+        }
+        let mut grown = b"line one\n".to_vec();
+        grown.extend(std::iter::repeat_n(b'x', 2000));
+        fs::write(&log, &grown).expect("write");
+        let fp2 = Fingerprint::of_file(&log).expect("fp");
+        assert_ne!(fp, fp2);
+        let g = SourceGuard::acquire(&ingest, &fp2, Some(&log)).expect("acquire");
+        assert_eq!(g.checkpoint.offset, 9);
+        assert_eq!(list(&ingest).expect("list").len(), 1);
+    }
+
+    #[test]
+    fn pending_files_are_removed_on_acquire() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fp = Fingerprint::of(b"abc");
+        let stray = dir.path().join("stray.parquet");
+        fs::write(&stray, b"half").expect("write");
+        {
+            let mut g = SourceGuard::acquire(dir.path(), &fp, None).expect("acquire");
+            g.begin(vec![stray.clone()]).expect("begin");
+            // the process "dies" here: no commit
+        }
+        let g = SourceGuard::acquire(dir.path(), &fp, None).expect("acquire");
+        assert!(!stray.exists());
+        assert!(g.checkpoint.pending.is_empty());
+        assert_eq!(g.checkpoint.offset, 0);
+    }
+}
+
+impl crate::Lake {
+    /// Every source's committed checkpoint.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, LakeError> {
+        Ok(list(&self.ingest_dir())?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect())
+    }
+}

@@ -1,0 +1,150 @@
+//! Writing batch files atomically: split by day, write under a hidden temporary name,
+//! flush to disk, rename into place.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch, TimestampMicrosecondArray, UInt32Array};
+use arrow::compute::take_record_batch;
+use chrono::NaiveDate;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use crate::LakeError;
+use crate::layout::{TableDef, day_of};
+
+/// Splits a batch into one batch per UTC day of its time column, in day order.
+pub fn split_by_day(
+    def: &TableDef,
+    batch: &RecordBatch,
+) -> Result<Vec<(NaiveDate, RecordBatch)>, LakeError> {
+    let ts = batch
+        .column_by_name(def.time_column)
+        .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+        .ok_or_else(|| LakeError::NoTimeColumn(def.name.to_string()))?;
+    let mut rows: BTreeMap<NaiveDate, Vec<u32>> = BTreeMap::new();
+    let mut last: Option<(i64, NaiveDate)> = None;
+    for i in 0..ts.len() {
+        let t = ts.value(i);
+        // Rows of one day come in runs; skip the date arithmetic within a run.
+        let day = match last {
+            Some((start, day)) if t >= start && t - start < 3_600_000_000 && day_of(t) == day => {
+                day
+            }
+            _ => day_of(t),
+        };
+        last = Some((t, day));
+        rows.entry(day).or_default().push(i as u32);
+    }
+    if rows.len() == 1 {
+        let day = *rows.keys().next().expect("one day");
+        return Ok(vec![(day, batch.clone())]);
+    }
+    rows.into_iter()
+        .map(|(day, idx)| {
+            let idx = UInt32Array::from(idx);
+            Ok((day, take_record_batch(batch, &idx)?))
+        })
+        .collect()
+}
+
+/// Writer settings shared by ingest and compaction.
+pub fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(256 * 1024))
+        .build()
+}
+
+/// Writes `batch` to `path` atomically: a hidden temporary file in the same folder,
+/// fsync, rename. An existing file at `path` is replaced.
+pub fn write_file(path: &Path, batch: &RecordBatch) -> Result<(), LakeError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| LakeError::io(dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = File::create(&tmp).map_err(|e| LakeError::io(&tmp, e))?;
+        let mut writer =
+            ArrowWriter::try_new(file, Arc::clone(&batch.schema()), Some(properties()))?;
+        writer.write(batch)?;
+        let file = writer.into_inner()?;
+        file.sync_all().map_err(|e| LakeError::io(&tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| LakeError::io(path, e))?;
+        sync_dir(dir);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes a rename durable. Best effort: some file systems refuse to open folders.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes temporary files left in a folder by processes that died mid-write (their pid,
+/// part of the name, no longer runs), leaving those of live writers alone.
+pub fn remove_temporaries(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Some(stem) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let pid = stem.rsplit('.').next().and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if !alive && fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
+impl crate::Lake {
+    /// Writes one batch of `table` as one file per day named `<name>.parquet`.
+    ///
+    /// With a source guard, the file names are recorded as pending first, so that a crash
+    /// before the caller's [`SourceGuard::commit`](crate::SourceGuard::commit) leaves
+    /// nothing behind once recovered. Returns the files written.
+    pub fn write_batch(
+        &self,
+        table: &str,
+        name: &str,
+        batch: &RecordBatch,
+        guard: Option<&mut crate::SourceGuard>,
+    ) -> Result<Vec<PathBuf>, LakeError> {
+        let def = crate::layout::table_def(table)
+            .ok_or_else(|| LakeError::NoTimeColumn(table.to_string()))?;
+        if batch.num_rows() == 0 {
+            return Ok(Vec::new());
+        }
+        let dir = self.table_dir(table);
+        let parts = split_by_day(def, batch)?;
+        let paths: Vec<PathBuf> = parts
+            .iter()
+            .map(|(day, _)| crate::layout::file_path(&dir, *day, name))
+            .collect();
+        if let Some(guard) = guard {
+            guard.begin(paths.clone())?;
+        }
+        for ((_, part), path) in parts.iter().zip(&paths) {
+            write_file(path, part)?;
+        }
+        Ok(paths)
+    }
+}

@@ -1,0 +1,166 @@
+//! `kansoku.toml`: the settings every command shares. Every field's `///` comment is its
+//! user documentation.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kansoku_detect::{LoadOptions, RuleSet};
+use kansoku_enrich::tenant::{TenantMap, TenantRule};
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder holding the lake, checkpoints and rejected lines.
+    pub data_dir: PathBuf,
+    /// Tenant map: which customer each record belongs to (by host, address or file).
+    #[serde(rename = "tenant")]
+    pub tenants: Vec<TenantRule>,
+    /// Detection settings.
+    pub detect: DetectConfig,
+    /// Report defaults.
+    pub report: ReportConfig,
+}
+
+/// `[detect]`: which rules run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectConfig {
+    /// Extra folders of native YAML rules, loaded after the built-in pack.
+    pub rules: Vec<PathBuf>,
+    /// Folders of Sigma rules (logsource category `webserver`).
+    pub sigma: Vec<PathBuf>,
+    /// Fail when any rule file is broken, instead of skipping it with a warning.
+    pub strict: bool,
+}
+
+/// `[report]`: defaults for `kansoku report`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// Report language: `ja` or `en`.
+    pub lang: String,
+    /// Time zone of the report (IANA name); empty = Asia/Tokyo for `ja`, UTC for `en`.
+    pub timezone: String,
+    /// Organisation name shown in the report header.
+    pub organisation: String,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            lang: "ja".into(),
+            timezone: String::new(),
+            organisation: String::new(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("kansoku-data"),
+            tenants: Vec::new(),
+            detect: DetectConfig::default(),
+            report: ReportConfig::default(),
+        }
+    }
+}
+
+/// A configuration problem, with the file and line when known.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys or bad values.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, which names line and column.
+        message: String,
+    },
+    /// The tenant map is invalid.
+    #[error(transparent)]
+    Tenant(#[from] kansoku_enrich::tenant::TenantError),
+    /// Rules could not be loaded.
+    #[error("rules: {0}")]
+    Rules(String),
+}
+
+impl Config {
+    /// Reads a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.into(),
+            message,
+        })
+    }
+
+    /// Parses configuration text; the error message names line and column.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Compiles what ingest needs: the tenant map and the rules.
+    pub fn context(&self) -> Result<Context, ConfigError> {
+        let tenants = TenantMap::new(self.tenants.clone())?;
+        let opts = LoadOptions {
+            rule_dirs: self.detect.rules.clone(),
+            sigma_dirs: self.detect.sigma.clone(),
+            strict: self.detect.strict,
+            ..LoadOptions::default()
+        };
+        let (rules, warnings) =
+            RuleSet::load(&opts).map_err(|e| ConfigError::Rules(e.to_string()))?;
+        Ok(Context {
+            tenants,
+            rules: Arc::new(rules),
+            rule_warnings: warnings.iter().map(|w| w.to_string()).collect(),
+        })
+    }
+}
+
+/// Compiled settings shared by ingest workers.
+#[derive(Clone)]
+pub struct Context {
+    /// Tenant attribution.
+    pub tenants: TenantMap,
+    /// Detection rules.
+    pub rules: Arc<RuleSet>,
+    /// Rule files that were skipped, and why.
+    pub rule_warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_line() {
+        let err = Config::parse("data_dir = \"x\"\n\n[detect]\nstrictt = true\n")
+            .expect_err("unknown key");
+        assert!(err.contains("strictt"), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
+    fn tenants_parse() {
+        let c = Config::parse("[[tenant]]\nname = \"shop\"\nhosts = [\"shop.example.jp\"]\n")
+            .expect("valid");
+        assert_eq!(c.tenants[0].name, "shop");
+        assert_eq!(c.data_dir, PathBuf::from("kansoku-data"));
+    }
+}
