@@ -13,5 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod geo;
 pub mod net;
 pub mod tenant;
+pub mod tor;

@@ -20,6 +20,8 @@
 
 pub mod category;
 pub mod http;
+pub mod leak;
+pub mod tor;
 
 pub use category::Category;
 pub use http::HttpRequest;
