@@ -30,6 +30,10 @@ pub use http::HttpRequest;
 pub mod table {
     /// Web requests and WAF events.
     pub const HTTP: &str = "http";
+    /// Ransomware leak-site posts.
+    pub const LEAK: &str = "leak";
+    /// Intervals in which an address was seen as a Tor exit.
+    pub const TOR_EXIT: &str = "tor_exit";
 }
 
 /// The tenant used when a record cannot be attributed to a customer.
