@@ -115,9 +115,9 @@ impl TorExitBatchBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::TimestampMicrosecondType;
-    use arrow_array::Array;
 
     #[test]
     fn batch_keeps_times_and_missing_fingerprints() {
