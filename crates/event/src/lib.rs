@@ -32,8 +32,6 @@ pub mod table {
     pub const HTTP: &str = "http";
     /// Ransomware leak-site posts.
     pub const LEAK: &str = "leak";
-    /// Ransomware leak-site posts.
-    pub const LEAK: &str = "leak";
     /// Intervals in which an address was seen as a Tor exit.
     pub const TOR_EXIT: &str = "tor_exit";
 }
