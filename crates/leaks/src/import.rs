@@ -189,8 +189,16 @@ pub fn import_feeds(files: Vec<FeedFile>, opts: &ImportOptions) -> ImportResult 
         summary.reposts_merged += c.reposts_within_feed;
         summary.duplicates_across_feeds += c.duplicates_across_feeds;
         let first = &c.posts[0];
-        let published = c.posts.iter().filter_map(|p| p.published).min();
         let discovered = c.posts.iter().filter_map(|p| p.discovered).min();
+        // A "publication" after the post was already seen is a later repost's scrape
+        // time under another name (ransomware.live's older `published`), not when the
+        // group published: the post keeps its earliest time.
+        let published = c
+            .posts
+            .iter()
+            .filter_map(|p| p.published)
+            .min()
+            .filter(|&p| discovered.is_none_or(|d| p <= d));
         let victim = squeeze_whitespace(&decode_entities(&first.title));
         let description = first_of(&c.posts, |p| p.description.as_ref());
         let country = first_of(&c.posts, |p| p.country.as_ref());

@@ -4,7 +4,7 @@
 //! whether the keys seen in a file's entries are its own, and
 //! `parse_entry(FeedFormat, &Map) -> Result<RawPost, EntryError>` reads one entry. To
 //! add a format, write such a module, add its variant to [`FeedFormat`] and put its
-//! `detect` in [`DETECTORS`] (most specific first).
+//! `detect` in `DETECTORS` (most specific first).
 //!
 //! | format | module | keys |
 //! |---|---|---|
