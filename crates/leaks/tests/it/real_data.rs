@@ -38,6 +38,21 @@ fn the_real_feeds_import_and_add_up() {
         s.public_suffix_list,
     );
     eprintln!("groups {:?}", s.groups);
+    for path in &paths {
+        let one = import(std::slice::from_ref(path), &ImportOptions::default()).expect("imports");
+        let o = &one.summary;
+        eprintln!(
+            "{}: read {} kept {} reposts merged {} groups {} countries {:?}",
+            path.display(),
+            o.posts_read,
+            o.posts_kept,
+            o.reposts_merged,
+            o.groups.len(),
+            o.countries
+        );
+        assert!(o.is_consistent());
+        assert_eq!(o.duplicates_across_feeds, 0);
+    }
     assert_eq!(s.posts_read, 939 + 806);
     assert!(s.is_consistent());
     assert_eq!(s.posts_kept, r.posts.len());
