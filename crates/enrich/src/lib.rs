@@ -15,5 +15,6 @@
 
 pub mod geo;
 pub mod net;
+pub mod service;
 pub mod tenant;
 pub mod tor;
