@@ -8,6 +8,9 @@ use std::io::{self, BufReader, Read};
 
 use super::{TorError, TorImport, dnsel};
 
+/// Decoder memory cap, KiB.
+const XZ_MEM_LIMIT_KIB: u32 = 256 * 1024;
+
 const XZ_MAGIC: &[u8] = &[0xFD, b'7', b'z', b'X', b'Z', 0x00];
 
 /// Reads a tar archive of TorDNSEL files, xz-compressed or not (told apart by content).
@@ -16,7 +19,12 @@ pub fn parse_archive<R: Read>(mut reader: R) -> Result<TorImport, TorError> {
     let got = read_up_to(&mut reader, &mut head)?;
     let whole = io::Cursor::new(head[..got].to_vec()).chain(reader);
     if head[..got] == *XZ_MAGIC {
-        read_tar(lzma_rust2::XzReader::new(whole, true))
+        // A damaged header must not make the decoder reserve gigabytes; `xz -9` needs 65 MiB.
+        read_tar(lzma_rust2::XzReader::new_mem_limit(
+            whole,
+            true,
+            XZ_MEM_LIMIT_KIB,
+        ))
     } else {
         read_tar(whole)
     }

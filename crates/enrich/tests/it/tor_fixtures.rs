@@ -87,3 +87,35 @@ fn onionoo_details() {
     assert!(!index.is_exit_str("189.147.145.37", t - 2 * H));
     assert!(!index.is_exit_str("192.0.2.44", t));
 }
+
+/// Any input, however damaged, yields an import or an error, never a panic: every
+/// fixture truncated at many points and with bytes overwritten.
+#[test]
+fn damaged_inputs_never_panic() {
+    let names = [
+        "tor/exit-addresses_2024-03-12.excerpt.txt",
+        "tor/exit-list-2018-11.excerpt.tar",
+        "tor/exit-list-2018-11.excerpt.tar.xz",
+        "tor/tor-exit-ips_2022-10-15.excerpt.lst",
+        "tor/onionoo-details.json",
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for name in names {
+        let bytes = std::fs::read(fixture(name)).expect("fixture");
+        for step in 0..200 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut damaged = bytes.clone();
+            if step % 2 == 0 {
+                damaged.truncate(x as usize % (bytes.len() + 1));
+            } else {
+                for k in 0..4 {
+                    let at = (x >> (k * 16)) as usize % damaged.len();
+                    damaged[at] = (x >> (k * 8)) as u8;
+                }
+            }
+            let _ = kansoku_enrich::tor::import(&damaged[..], Some(0));
+        }
+    }
+}
