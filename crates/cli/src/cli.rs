@@ -11,6 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "kansoku", version, about, long_about)]
 pub struct Cli {
+    /// Folder of Sigma rules (logsource category webserver) to load beside the built-in
+    /// rules; repeatable.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
     /// Configuration file [default: ./kansoku.toml when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -51,6 +55,10 @@ pub enum Command {
     /// List, document, test and lint the detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Show, for one log line, which rule matched which decoded substring.
+    ///
+    /// Example: kansoku explain '203.0.113.9 - - [01/Oct/2026:10:00:00 +0900] "GET /?id=1%27%20UNION/**/SELECT HTTP/1.1" 200 1 "-" "-"'
+    Explain(ExplainArgs),
     /// Measure detection quality over labelled corpora (recall, false positives, cost).
     ///
     /// Example: kansoku eval ../shared/data
@@ -231,4 +239,17 @@ pub enum RulesCommand {
         #[arg(long, default_value = "docs/rules")]
         out: PathBuf,
     },
+}
+
+/// `kansoku explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The log line.
+    pub line: String,
+    /// Input format [default: detected].
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// An nginx `log_format` or Apache `LogFormat` string.
+    #[arg(long, value_name = "STR", conflicts_with = "format")]
+    pub log_format: Option<String>,
 }

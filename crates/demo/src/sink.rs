@@ -11,7 +11,8 @@ use flate2::write::GzEncoder;
 
 enum Out {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    // Boxed: the encoder carries its compression state inline.
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// A log file being written, line by line.
@@ -30,7 +31,7 @@ impl LogWriter {
         let file = BufWriter::with_capacity(1 << 16, File::create(path)?);
         let out = if gzip {
             // gzip's header carries no time or name here, so the bytes depend only on the seed.
-            Out::Gzip(GzEncoder::new(file, Compression::fast()))
+            Out::Gzip(Box::new(GzEncoder::new(file, Compression::fast())))
         } else {
             Out::Plain(file)
         };

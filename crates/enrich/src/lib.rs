@@ -1,5 +1,6 @@
-//! Enrichment: what kansoku adds to a parsed record before detection. Today: which
-//! monitored customer (tenant) a record belongs to.
+//! Enrichment: what kansoku adds to a parsed record before detection: which monitored
+//! customer (tenant) a record belongs to, whether its source was a Tor exit at the time
+//! (`tor`), its country (`geo`), and the service a port stands for (`service`).
 //!
 //! ```
 //! use kansoku_enrich::tenant::{TenantMap, TenantRule};

@@ -188,7 +188,14 @@ mod tests {
         let m = map();
         let corp_file = m.by_file("/logs/corp/access.log.1");
         assert_eq!(corp_file, Some("corp"));
-        let cases: [(Option<&str>, Option<&str>, Option<&str>, Option<&str>); 6] = [
+        // (host, destination address, file tenant) → tenant
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let cases: [Case; 6] = [
             (Some("shop.example.jp"), None, None, Some("shop")),
             (Some("SHOP.example.jp:443"), None, None, Some("shop")),
             (Some("cdn.shop.example.jp"), None, None, Some("shop")),

@@ -227,10 +227,10 @@ pub fn list(ingest_dir: &Path) -> Result<Vec<(PathBuf, Checkpoint)>, LakeError> 
     let entries = fs::read_dir(ingest_dir).map_err(|e| LakeError::io(ingest_dir, e))?;
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            if let Some(c) = read(&path)? {
-                out.push((path, c));
-            }
+        if path.extension().is_some_and(|e| e == "json")
+            && let Some(c) = read(&path)?
+        {
+            out.push((path, c));
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -249,6 +249,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LakeError> {
     fs::rename(&tmp, path).map_err(|e| LakeError::io(path, e))?;
     sync_dir(dir);
     Ok(())
+}
+
+impl crate::Lake {
+    /// Every source's committed checkpoint.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, LakeError> {
+        Ok(list(&self.ingest_dir())?
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect())
+    }
 }
 
 #[cfg(test)]
@@ -301,15 +311,5 @@ mod tests {
         assert!(!stray.exists());
         assert!(g.checkpoint.pending.is_empty());
         assert_eq!(g.checkpoint.offset, 0);
-    }
-}
-
-impl crate::Lake {
-    /// Every source's committed checkpoint.
-    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, LakeError> {
-        Ok(list(&self.ingest_dir())?
-            .into_iter()
-            .map(|(_, c)| c)
-            .collect())
     }
 }

@@ -59,11 +59,11 @@ impl Lake {
                 let Ok(bytes) = fs::read(&intent_path) else {
                     continue;
                 };
-                if let Ok(intent) = serde_json::from_slice::<Intent>(&bytes) {
-                    if intent.output.exists() {
-                        for f in &intent.inputs {
-                            let _ = fs::remove_file(f);
-                        }
+                if let Ok(intent) = serde_json::from_slice::<Intent>(&bytes)
+                    && intent.output.exists()
+                {
+                    for f in &intent.inputs {
+                        let _ = fs::remove_file(f);
                     }
                 }
                 fs::remove_file(&intent_path).map_err(|e| LakeError::io(&intent_path, e))?;

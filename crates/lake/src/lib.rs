@@ -112,6 +112,11 @@ impl Lake {
             .map_err(|e| LakeError::io(&path, e))
     }
 
+    /// Names of the lake's tables.
+    pub fn table_names(&self) -> Vec<&'static str> {
+        layout::TABLES.iter().map(|t| t.name).collect()
+    }
+
     /// Every Parquet file of a table, sorted by path.
     pub fn files(&self, table: &str) -> Result<Vec<PathBuf>, LakeError> {
         layout::list_files(&self.table_dir(table))

@@ -6,24 +6,24 @@
 //! thread puts results back in order, runs the windowed rules (they need time order),
 //! appends to the batch and commits each batch with the source's new offset.
 
-use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use kansoku_event::http::HttpBatchBuilder;
-use kansoku_event::{DEFAULT_TENANT, HttpRequest, table};
 use kansoku_lake::{Counts, Fingerprint, Lake, LakeError, SourceGuard};
-use kansoku_parse::{Format, Parsed};
+use kansoku_parse::Format;
 use serde::Serialize;
 
-use crate::chunk::{Chunk, Chunker, Line};
+use crate::chunk::{Chunk, Chunker};
 use crate::config::Context;
-use crate::rejects::{Reject, RejectWriter};
+use crate::rejects::RejectWriter;
+use crate::sequencer::Sequencer;
 use crate::source::{self, Input};
+use crate::worker::{Done, Job};
 
 /// What to ingest and how.
 #[derive(Debug, Clone)]
@@ -366,254 +366,4 @@ fn ingest_source(
         summary.status = SourceStatus::AlreadyIngested;
     }
     Ok(summary)
-}
-
-/// What a worker sends back.
-enum Done {
-    /// A parsed chunk.
-    Chunk(ChunkResult),
-    /// Reading failed at this chunk sequence number.
-    ReadError(u64, io::Error),
-    /// Records completed at end of input (multi-line formats), after all chunks.
-    Finish(ChunkResult),
-}
-
-#[derive(Default)]
-struct ChunkResult {
-    seq: u64,
-    records: Vec<HttpRequest>,
-    rejects: Vec<Reject>,
-    lines: u64,
-    end_offset: u64,
-    last_line: u64,
-    idle: bool,
-}
-
-/// What every worker of one source shares.
-struct Job<'a> {
-    ctx: &'a Context,
-    name: &'a str,
-    format: &'a Format,
-    forced_tenant: bool,
-    file_tenant: Option<&'a str>,
-}
-
-impl Job<'_> {
-    fn work(
-        &self,
-        rx: &Mutex<Receiver<Result<Chunk, (u64, io::Error)>>>,
-        tx: &std::sync::mpsc::SyncSender<Done>,
-    ) {
-        let mut parser = match self.format.parser() {
-            Ok(p) => p,
-            Err(e) => {
-                let _ = tx.send(Done::ReadError(0, io::Error::other(e.to_string())));
-                return;
-            }
-        };
-        let mut matcher = self.ctx.rules.matcher();
-        let mut parsed = Vec::new();
-        loop {
-            let msg = match rx.lock() {
-                Ok(rx) => rx.recv(),
-                Err(_) => return,
-            };
-            let chunk = match msg {
-                Ok(Ok(chunk)) => chunk,
-                Ok(Err((seq, e))) => {
-                    let _ = tx.send(Done::ReadError(seq, e));
-                    return;
-                }
-                Err(_) => break,
-            };
-            let mut result = ChunkResult {
-                seq: chunk.seq,
-                end_offset: chunk.end_offset,
-                last_line: chunk.last_line,
-                ..ChunkResult::default()
-            };
-            for line in &chunk.lines {
-                result.lines += 1;
-                match line {
-                    Line::Text(no, range) => parser.feed(&chunk.data[range.clone()], *no, &mut parsed),
-                    Line::TooLong(no, len, head) => result.rejects.push(Reject::new(
-                        self.name,
-                        *no,
-                        format!("line too long ({len} bytes; the limit is {}); its first {} bytes are kept here", kansoku_parse::MAX_LINE, head.len()),
-                        head,
-                    )),
-                }
-                self.collect(&mut parsed, &chunk, &mut result, &mut matcher);
-            }
-            result.idle = parser.idle();
-            if tx.send(Done::Chunk(result)).is_err() {
-                return;
-            }
-        }
-        parser.finish(&mut parsed);
-        if !parsed.is_empty() {
-            let mut result = ChunkResult {
-                idle: true,
-                ..ChunkResult::default()
-            };
-            self.collect(&mut parsed, &Chunk::default(), &mut result, &mut matcher);
-            let _ = tx.send(Done::Finish(result));
-        }
-    }
-
-    fn collect(
-        &self,
-        parsed: &mut Vec<Parsed>,
-        chunk: &Chunk,
-        result: &mut ChunkResult,
-        matcher: &mut kansoku_detect::Matcher,
-    ) {
-        for p in parsed.drain(..) {
-            match p.record {
-                Ok(mut req) => {
-                    req.source = self.name.to_string();
-                    req.source_line = p.line;
-                    req.tenant = self.tenant_of(&req).to_string();
-                    matcher.apply(&mut req);
-                    result.records.push(req);
-                }
-                Err(e) => {
-                    let text = chunk
-                        .lines
-                        .iter()
-                        .find_map(|l| match l {
-                            Line::Text(no, r) if *no == p.line => Some(&chunk.data[r.clone()]),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    result
-                        .rejects
-                        .push(Reject::new(self.name, p.line, e.to_string(), text));
-                }
-            }
-        }
-    }
-
-    fn tenant_of<'a>(&'a self, req: &HttpRequest) -> &'a str {
-        if self.forced_tenant {
-            return self.file_tenant.unwrap_or(DEFAULT_TENANT);
-        }
-        self.ctx
-            .tenants
-            .resolve(req.host.as_deref(), req.dst_ip.as_deref(), self.file_tenant)
-            .unwrap_or(DEFAULT_TENANT)
-    }
-}
-
-/// Puts chunk results back in order, runs the windowed rules and commits batches.
-struct Sequencer<'a> {
-    lake: &'a Lake,
-    guard: Option<&'a mut SourceGuard>,
-    windows: kansoku_detect::Windows,
-    builder: HttpBatchBuilder,
-    batch_rows: usize,
-    batch_start: u64,
-    stdin_batches: u64,
-    pending: Counts,
-    summary: &'a mut SourceSummary,
-    rejects: &'a mut RejectWriter,
-    progress: &'a Progress,
-    run_tag: String,
-}
-
-impl Sequencer<'_> {
-    /// Returns `Some(message)` when reading failed part-way (what came before is committed).
-    fn run(&mut self, rx: Receiver<Done>) -> Result<Option<String>, IngestError> {
-        let mut waiting: BTreeMap<u64, ChunkResult> = BTreeMap::new();
-        let mut next = 0u64;
-        let mut finish: Vec<ChunkResult> = Vec::new();
-        let mut failure: Option<(u64, String)> = None;
-        let mut last = (
-            self.batch_start,
-            self.guard.as_ref().map_or(0, |g| g.checkpoint.line),
-        );
-        for done in rx {
-            match done {
-                Done::Chunk(r) => {
-                    waiting.insert(r.seq, r);
-                }
-                Done::ReadError(seq, e) => {
-                    failure = Some((seq, e.to_string()));
-                }
-                Done::Finish(r) => finish.push(r),
-            }
-            while let Some(r) = waiting.remove(&next) {
-                if failure.as_ref().is_some_and(|(seq, _)| next >= *seq) {
-                    break;
-                }
-                next += 1;
-                last = (r.end_offset, r.last_line);
-                let idle = r.idle;
-                self.take(r)?;
-                if idle && self.builder.len() >= self.batch_rows {
-                    self.flush(last.0, last.1)?;
-                }
-            }
-        }
-        if let Some((_, msg)) = failure {
-            // Commit what was read before the failure, so a rerun resumes there.
-            self.flush(last.0, last.1)?;
-            return Ok(Some(msg));
-        }
-        for r in finish {
-            self.take(r)?;
-        }
-        self.flush(last.0, last.1)?;
-        Ok(None)
-    }
-
-    fn take(&mut self, r: ChunkResult) -> Result<(), IngestError> {
-        self.pending.lines += r.lines;
-        self.progress.lines.fetch_add(r.lines, Ordering::Relaxed);
-        for reject in &r.rejects {
-            self.rejects.write(reject).map_err(IngestError::Rejects)?;
-        }
-        self.pending.rejected += r.rejects.len() as u64;
-        for mut req in r.records {
-            self.windows.observe(&mut req);
-            if !req.rule_ids.is_empty() {
-                self.summary.detections += 1;
-            }
-            self.builder.push(&req);
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, end_offset: u64, end_line: u64) -> Result<(), IngestError> {
-        let rows = self.builder.len() as u64;
-        if rows == 0 && self.pending == Counts::default() {
-            return Ok(());
-        }
-        self.rejects.sync().map_err(IngestError::Rejects)?;
-        let batch = self.builder.finish();
-        let name = match &self.guard {
-            Some(g) => {
-                let short = g
-                    .checkpoint
-                    .fingerprint
-                    .as_ref()
-                    .map_or("source", |f| f.short());
-                format!("{short}-{:016x}", self.batch_start)
-            }
-            None => {
-                self.stdin_batches += 1;
-                format!("stdin-{}-{}", self.run_tag, self.stdin_batches)
-            }
-        };
-        self.lake
-            .write_batch(table::HTTP, &name, &batch, self.guard.as_deref_mut())?;
-        let mut counts = std::mem::take(&mut self.pending);
-        counts.stored = rows;
-        if let Some(g) = self.guard.as_deref_mut() {
-            g.commit(end_offset, end_line, counts)?;
-        }
-        self.summary.counts += counts;
-        self.batch_start = end_offset;
-        Ok(())
-    }
 }

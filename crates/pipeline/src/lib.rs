@@ -21,7 +21,9 @@ mod chunk;
 pub mod config;
 pub mod ingest;
 mod rejects;
+mod sequencer;
 mod source;
+mod worker;
 
 pub use config::Config;
 pub use ingest::{IngestOptions, IngestSummary, Progress};

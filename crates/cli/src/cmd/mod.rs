@@ -1,6 +1,7 @@
 //! One module per command; each takes its parsed arguments and the loaded configuration.
 
 mod demo;
+mod explain;
 mod ingest;
 mod lake;
 mod report;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     if let Some(data) = cli.data {
         config.data_dir = data;
     }
+    config.detect.sigma.extend(cli.sigma);
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args),
         Command::Sql(args) => sql::run(&config, args),
@@ -29,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Report(args) => report::run(&config, args),
         Command::Rules(cmd) => rules::run(&config, cmd),
         Command::Eval { data } => rules::eval(&config, &data),
+        Command::Explain(args) => explain::run(&config, args),
         Command::Demo(args) => demo::run(&config, args),
         Command::GenLog(args) => {
             let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;

@@ -43,7 +43,7 @@ pub fn run(config: &Config, args: StatusArgs) -> anyhow::Result<u8> {
     let lake = Lake::open(&config.data_dir)?;
     let mut tables = Vec::new();
     let rt = super::runtime()?;
-    for table in ["http"] {
+    for table in lake.table_names() {
         let batches: Vec<RecordBatch> = rt.block_on(async {
             let ctx = lake.session().await?;
             let sql = format!(

@@ -10,13 +10,12 @@ pub fn kansoku() -> Command {
 
 /// Runs kansoku with `--data data` and the arguments; returns the output.
 pub fn run(data: &Path, args: &[&str]) -> Output {
-    let out = kansoku()
+    kansoku()
         .arg("--data")
         .arg(data)
         .args(args)
         .output()
-        .expect("kansoku runs");
-    out
+        .expect("kansoku runs")
 }
 
 pub fn stdout(o: &Output) -> String {
