@@ -10,7 +10,7 @@
 //!
 //! let mut req = HttpRequest::default();
 //! req.ts = 1_700_000_000_000_000;
-//! req.path = "/index.html".into();
+//! req.path = Some("/index.html".into());
 //! let mut builder = HttpBatchBuilder::with_capacity(1);
 //! builder.push(&req);
 //! let batch = builder.finish();

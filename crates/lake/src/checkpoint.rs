@@ -132,13 +132,14 @@ impl SourceGuard {
             .open(&lock_path)
             .map_err(|e| LakeError::io(&lock_path, e))?;
         lock.lock().map_err(|e| LakeError::io(&lock_path, e))?;
-        let mut checkpoint = match read(&path)? {
-            Some(c) => c,
+        let (mut checkpoint, migrated) = match read(&path)? {
+            Some(c) => (c, None),
             None => match file {
-                Some(f) if fingerprint.is_full() => {
-                    grown_from_short(ingest_dir, f)?.unwrap_or_default()
-                }
-                _ => Checkpoint::default(),
+                Some(f) if fingerprint.is_full() => match grown_from_short(ingest_dir, f)? {
+                    Some((old, c)) => (c, Some(old)),
+                    None => (Checkpoint::default(), None),
+                },
+                _ => (Checkpoint::default(), None),
             },
         };
         checkpoint.fingerprint = Some(fingerprint.clone());
@@ -147,6 +148,12 @@ impl SourceGuard {
             _lock: lock,
             checkpoint,
         };
+        if let Some(old) = migrated {
+            // Save under the new fingerprint before forgetting the old one, so a crash
+            // in between never loses what was committed.
+            guard.save()?;
+            let _ = fs::remove_file(old);
+        }
         guard.recover()?;
         Ok(guard)
     }
@@ -193,7 +200,10 @@ impl SourceGuard {
 
 /// A file once shorter than [`PREFIX`] has a checkpoint under its short fingerprint; when
 /// it has grown, find it by hashing as many bytes as that fingerprint covered.
-fn grown_from_short(ingest_dir: &Path, file: &Path) -> Result<Option<Checkpoint>, LakeError> {
+fn grown_from_short(
+    ingest_dir: &Path,
+    file: &Path,
+) -> Result<Option<(PathBuf, Checkpoint)>, LakeError> {
     let mut head = Vec::with_capacity(PREFIX);
     File::open(file)
         .and_then(|f| f.take(PREFIX as u64).read_to_end(&mut head))
@@ -201,8 +211,7 @@ fn grown_from_short(ingest_dir: &Path, file: &Path) -> Result<Option<Checkpoint>
     for (path, c) in list(ingest_dir)? {
         let Some(fp) = &c.fingerprint else { continue };
         if fp.len < PREFIX && fp.len <= head.len() && Fingerprint::of(&head[..fp.len]) == *fp {
-            let _ = fs::remove_file(&path);
-            return Ok(Some(c));
+            return Ok(Some((path, c)));
         }
     }
     Ok(None)
