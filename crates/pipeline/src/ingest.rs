@@ -129,6 +129,9 @@ pub enum IngestError {
     /// Rejected lines could not be written.
     #[error("writing rejects: {0}")]
     Rejects(io::Error),
+    /// The thread writing batches stopped unexpectedly.
+    #[error("the batch writer stopped unexpectedly")]
+    Writer,
 }
 
 /// Ingests every input of `opts` into `lake`.
@@ -316,7 +319,13 @@ fn ingest_source(
         file_tenant: file_tenant.as_deref(),
     };
 
+    let name_prefix = guard
+        .as_ref()
+        .and_then(|g| g.checkpoint.fingerprint.as_ref())
+        .map(|f| f.short().to_string());
     let mut seq = Sequencer {
+        name_prefix,
+        start_line: line,
         lake,
         guard: guard.as_mut(),
         windows: kansoku_detect::Windows::new(&ctx.rules),

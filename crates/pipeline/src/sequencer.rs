@@ -1,10 +1,15 @@
 //! The ordered end of ingest: puts chunk results back in order, runs the windowed rules
 //! (they need time order), and commits batches with the source's new offset.
+//!
+//! Encoding Parquet is the costliest step of a batch, so a committer thread writes and
+//! commits one batch while the sequencer fills the next; the channel between them holds
+//! at most one batch, which bounds memory at about three batches.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use arrow_array::RecordBatch;
 use kansoku_event::http::HttpBatchBuilder;
 use kansoku_event::table;
 use kansoku_lake::{Counts, Lake, SourceGuard};
@@ -27,19 +32,40 @@ pub(crate) struct Sequencer<'a> {
     pub(crate) rejects: &'a mut RejectWriter,
     pub(crate) progress: &'a Progress,
     pub(crate) run_tag: String,
+    /// Batch file names start with the source's short fingerprint (`None` for stdin).
+    pub(crate) name_prefix: Option<String>,
+    /// Line number committed before this run.
+    pub(crate) start_line: u64,
 }
 
 impl Sequencer<'_> {
     /// Returns `Some(message)` when reading failed part-way (what came before is committed).
     pub(crate) fn run(&mut self, rx: Receiver<Done>) -> Result<Option<String>, IngestError> {
+        let lake = self.lake;
+        let guard = self.guard.take();
+        std::thread::scope(|s| {
+            let (tx, writes) = sync_channel::<Write>(1);
+            let committer = s.spawn(move || commit(lake, guard, writes));
+            let outcome = self.sequence(rx, &tx);
+            drop(tx);
+            let written = committer.join().map_err(|_| IngestError::Writer)?;
+            // The committer's own error explains a sequencer that could not hand it a batch.
+            let written = written?;
+            self.summary.counts += written;
+            outcome
+        })
+    }
+
+    fn sequence(
+        &mut self,
+        rx: Receiver<Done>,
+        tx: &SyncSender<Write>,
+    ) -> Result<Option<String>, IngestError> {
         let mut waiting: BTreeMap<u64, ChunkResult> = BTreeMap::new();
         let mut next = 0u64;
         let mut finish: Vec<ChunkResult> = Vec::new();
         let mut failure: Option<(u64, String)> = None;
-        let mut last = (
-            self.batch_start,
-            self.guard.as_ref().map_or(0, |g| g.checkpoint.line),
-        );
+        let mut last = (self.batch_start, self.start_line);
         for done in rx {
             match done {
                 Done::Chunk(r) => {
@@ -59,19 +85,19 @@ impl Sequencer<'_> {
                 let idle = r.idle;
                 self.take(r)?;
                 if idle && self.builder.len() >= self.batch_rows {
-                    self.flush(last.0, last.1)?;
+                    self.flush(tx, last.0, last.1)?;
                 }
             }
         }
         if let Some((_, msg)) = failure {
             // Commit what was read before the failure, so a rerun resumes there.
-            self.flush(last.0, last.1)?;
+            self.flush(tx, last.0, last.1)?;
             return Ok(Some(msg));
         }
         for r in finish {
             self.take(r)?;
         }
-        self.flush(last.0, last.1)?;
+        self.flush(tx, last.0, last.1)?;
         Ok(None)
     }
 
@@ -92,36 +118,62 @@ impl Sequencer<'_> {
         Ok(())
     }
 
-    fn flush(&mut self, end_offset: u64, end_line: u64) -> Result<(), IngestError> {
+    fn flush(
+        &mut self,
+        tx: &SyncSender<Write>,
+        end_offset: u64,
+        end_line: u64,
+    ) -> Result<(), IngestError> {
         let rows = self.builder.len() as u64;
         if rows == 0 && self.pending == Counts::default() {
             return Ok(());
         }
         self.rejects.sync().map_err(IngestError::Rejects)?;
         let batch = self.builder.finish();
-        let name = match &self.guard {
-            Some(g) => {
-                let short = g
-                    .checkpoint
-                    .fingerprint
-                    .as_ref()
-                    .map_or("source", |f| f.short());
-                format!("{short}-{:016x}", self.batch_start)
-            }
+        let name = match &self.name_prefix {
+            Some(prefix) => format!("{prefix}-{:016x}", self.batch_start),
             None => {
                 self.stdin_batches += 1;
                 format!("stdin-{}-{}", self.run_tag, self.stdin_batches)
             }
         };
-        self.lake
-            .write_batch(table::HTTP, &name, &batch, self.guard.as_deref_mut())?;
         let mut counts = std::mem::take(&mut self.pending);
         counts.stored = rows;
-        if let Some(g) = self.guard.as_deref_mut() {
-            g.commit(end_offset, end_line, counts)?;
-        }
-        self.summary.counts += counts;
+        let write = Write {
+            batch,
+            name,
+            end_offset,
+            end_line,
+            counts,
+        };
+        tx.send(write).map_err(|_| IngestError::Writer)?;
         self.batch_start = end_offset;
         Ok(())
     }
+}
+
+/// One batch for the committer.
+struct Write {
+    batch: RecordBatch,
+    name: String,
+    end_offset: u64,
+    end_line: u64,
+    counts: Counts,
+}
+
+/// Writes and commits batches in the order they come; returns what was committed.
+fn commit(
+    lake: &Lake,
+    mut guard: Option<&mut SourceGuard>,
+    writes: Receiver<Write>,
+) -> Result<Counts, IngestError> {
+    let mut total = Counts::default();
+    for w in writes {
+        lake.write_batch(table::HTTP, &w.name, &w.batch, guard.as_deref_mut())?;
+        if let Some(g) = guard.as_deref_mut() {
+            g.commit(w.end_offset, w.end_line, w.counts)?;
+        }
+        total += w.counts;
+    }
+    Ok(total)
 }
