@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::json::{header, object, text, uint};
 use crate::text::set_target;
-use crate::{MAX_LINE, ParseError, Parsed, Parser, time};
+use crate::{ParseError, Parsed, Parser, time};
 
 /// Reads AWS WAF log lines. Stateless between lines.
 #[derive(Debug, Clone, Default)]
@@ -116,17 +116,7 @@ impl AwsWafParser {
 
 impl Parser for AwsWafParser {
     fn feed(&mut self, line: &[u8], lineno: u64, out: &mut Vec<Parsed>) {
-        if line.len() > MAX_LINE {
-            out.push(Parsed {
-                line: lineno,
-                record: Err(ParseError::TooLong(line.len())),
-            });
-        } else if !line.iter().all(u8::is_ascii_whitespace) {
-            out.push(Parsed {
-                line: lineno,
-                record: self.parse_line(line),
-            });
-        }
+        crate::feed_single_line(line, lineno, out, |l| self.parse_line(l));
     }
 
     fn finish(&mut self, _out: &mut Vec<Parsed>) {}

@@ -82,6 +82,27 @@ pub trait Parser: Send {
 /// The longest line a parser accepts; longer lines are rejected, not truncated.
 pub const MAX_LINE: usize = 1 << 20;
 
+/// The `feed` of every one-record-per-line format: too-long lines are rejected, blank
+/// lines produce nothing, anything else is parsed by `parse`.
+pub(crate) fn feed_single_line(
+    line: &[u8],
+    lineno: u64,
+    out: &mut Vec<Parsed>,
+    parse: impl FnOnce(&[u8]) -> Result<HttpRequest, ParseError>,
+) {
+    let record = if line.len() > MAX_LINE {
+        Err(ParseError::TooLong(line.len()))
+    } else if line.iter().all(u8::is_ascii_whitespace) {
+        return;
+    } else {
+        parse(line)
+    };
+    out.push(Parsed {
+        line: lineno,
+        record,
+    });
+}
+
 pub mod aws_waf;
 pub mod ecs_ndjson;
 mod format;

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::json::{header, lookup, object, protocol, text, uint};
 use crate::modsec::Findings;
 use crate::text::{set_request_line, set_target};
-use crate::{MAX_LINE, ParseError, Parsed, Parser, time};
+use crate::{ParseError, Parsed, Parser, time};
 
 /// Reads ModSecurity v2 and v3 JSON audit log lines. Stateless between lines.
 #[derive(Debug, Clone, Default)]
@@ -147,17 +147,7 @@ fn v2(root: &Map<String, Value>, tx: &Map<String, Value>) -> Result<HttpRequest,
 
 impl Parser for ModsecJsonParser {
     fn feed(&mut self, line: &[u8], lineno: u64, out: &mut Vec<Parsed>) {
-        if line.len() > MAX_LINE {
-            out.push(Parsed {
-                line: lineno,
-                record: Err(ParseError::TooLong(line.len())),
-            });
-        } else if !line.iter().all(u8::is_ascii_whitespace) {
-            out.push(Parsed {
-                line: lineno,
-                record: self.parse_line(line),
-            });
-        }
+        crate::feed_single_line(line, lineno, out, |l| self.parse_line(l));
     }
 
     fn finish(&mut self, _out: &mut Vec<Parsed>) {}

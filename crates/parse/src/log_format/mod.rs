@@ -14,7 +14,7 @@ use kansoku_event::HttpRequest;
 use crate::text::{
     lossy, opt_text, parse_f64, parse_u64, set_request_line, set_target, unescape_quoted,
 };
-use crate::{MAX_LINE, ParseError, Parsed, Parser, time};
+use crate::{ParseError, Parsed, Parser, time};
 use compile::{Compiled, Field};
 
 /// Apache's `combined`; also reads nginx's (whose `-` for identd is a field here).
@@ -265,20 +265,7 @@ impl<'a> Fields<'a> {
 
 impl Parser for LogFormatParser {
     fn feed(&mut self, line: &[u8], lineno: u64, out: &mut Vec<Parsed>) {
-        if line.len() > MAX_LINE {
-            out.push(Parsed {
-                line: lineno,
-                record: Err(ParseError::TooLong(line.len())),
-            });
-            return;
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        out.push(Parsed {
-            line: lineno,
-            record: self.parse_line(line),
-        });
+        crate::feed_single_line(line, lineno, out, |l| self.parse_line(l));
     }
 
     fn finish(&mut self, _out: &mut Vec<Parsed>) {}
