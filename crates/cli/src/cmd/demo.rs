@@ -80,6 +80,9 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
         let report = rt.block_on(async {
             let ctx = lake.session().await?;
             let mut req = ReportRequest::new(Period { from, to }, lang);
+            // The demo's customers are Japanese sites: both languages report in their time,
+            // so month and day boundaries match the dataset's.
+            req.tz = chrono_tz::Asia::Tokyo;
             req.title = match lang {
                 Lang::Ja => "定期観測レポート（デモ・合成データ）".into(),
                 Lang::En => "Periodic observation report (demo, synthetic data)".into(),
