@@ -38,12 +38,6 @@ pub async fn build_report(
     let counts = hourly::HourlyCounts::load(ctx, req).await?;
     let hourly = hourly::detections(ctx, req, &counts).await?;
     let top = monthly::top_categories(req, &counts);
-    let section = |id: &str, chapter: &str, title: Text, blocks| Section {
-        id: id.into(),
-        chapter: Text::label(chapter),
-        title,
-        blocks,
-    };
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         meta: Meta {
@@ -56,13 +50,13 @@ pub async fn build_report(
             timezone: req.tz.name().to_string(),
         },
         sections: vec![
-            section(
+            Section::new(
                 "hourly",
                 "chapter.waf",
                 Text::label("section.hourly"),
                 vec![Block::HourlyDetections(hourly)],
             ),
-            section(
+            Section::new(
                 "top-monthly",
                 "chapter.waf",
                 Text::template(

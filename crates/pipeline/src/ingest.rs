@@ -144,14 +144,8 @@ pub fn run(lake: &Lake, ctx: &Context, opts: &IngestOptions) -> Result<IngestSum
         std::process::id()
     );
     let mut rejects = RejectWriter::new(&lake.rejects_dir(), &run_id);
-    let (mut inputs, missing) = source::expand(&opts.paths);
     // `kansoku ingest .` must not read the lake it writes.
-    if let Ok(root) = std::fs::canonicalize(lake.root()) {
-        inputs.retain(|i| match i {
-            Input::File(p) => !std::fs::canonicalize(p).is_ok_and(|p| p.starts_with(&root)),
-            Input::Stdin => true,
-        });
-    }
+    let (inputs, missing) = source::expand(&opts.paths, lake.root());
     let mut errors: Vec<String> = missing
         .iter()
         .map(|(p, e)| format!("{}: {e}", p.display()))

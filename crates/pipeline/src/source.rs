@@ -29,15 +29,24 @@ impl Input {
 }
 
 /// Expands paths: `-` is stdin, a folder is every regular file below it (sorted, hidden
-/// files skipped), anything else is a file. Missing paths are reported, not fatal.
-pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<(PathBuf, io::Error)>) {
+/// files skipped), anything else is a file. Anything inside `exclude` (the data folder) is
+/// left out, so a lake is never read as logs. Missing paths are reported, not fatal.
+pub fn expand(paths: &[PathBuf], exclude: &Path) -> (Vec<Input>, Vec<(PathBuf, io::Error)>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
+    let exclude = std::fs::canonicalize(exclude).ok();
+    let excluded = |p: &Path| {
+        exclude
+            .as_ref()
+            .is_some_and(|root| std::fs::canonicalize(p).is_ok_and(|p| p.starts_with(root)))
+    };
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
+        } else if excluded(path) {
+            continue;
         } else if path.is_dir() {
-            walk(path, &mut inputs, &mut errors);
+            walk(path, &excluded, &mut inputs, &mut errors);
         } else {
             match std::fs::metadata(path) {
                 Ok(_) => inputs.push(Input::File(path.clone())),
@@ -48,7 +57,12 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<(PathBuf, io::Error)>) {
     (inputs, errors)
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(PathBuf, io::Error)>) {
+fn walk(
+    dir: &Path,
+    excluded: &dyn Fn(&Path) -> bool,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<(PathBuf, io::Error)>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => return errors.push((dir.to_path_buf(), e)),
@@ -64,7 +78,8 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(PathBuf, io::Erro
         }
         // symlink_metadata: never follow links out of the tree (or into loops).
         match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, inputs, errors),
+            // The data folder is pruned as a whole, not file by file.
+            Ok(m) if m.is_dir() && !excluded(&path) => walk(&path, excluded, inputs, errors),
             Ok(m) if m.is_file() => inputs.push(Input::File(path)),
             Ok(_) => {}
             Err(e) => errors.push((path, e)),
@@ -176,7 +191,10 @@ mod tests {
         std::fs::write(dir.path().join("a/b/x.log"), "x").expect("write");
         std::fs::write(dir.path().join("a/y.log"), "y").expect("write");
         std::fs::write(dir.path().join("a/.hidden"), "h").expect("write");
-        let (inputs, errors) = expand(&[dir.path().join("a"), dir.path().join("missing")]);
+        let (inputs, errors) = expand(
+            &[dir.path().join("a"), dir.path().join("missing")],
+            &dir.path().join("data"),
+        );
         assert_eq!(inputs.len(), 2);
         assert_eq!(errors.len(), 1);
     }

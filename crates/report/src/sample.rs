@@ -274,12 +274,6 @@ pub fn sample_report(lang: Lang) -> Report {
             }
         })],
     };
-    let section = |id: &str, chapter: &str, title: Text, blocks| Section {
-        id: id.into(),
-        chapter: Text::label(chapter),
-        title,
-        blocks,
-    };
     Report {
         schema_version: SCHEMA_VERSION,
         meta: Meta {
@@ -295,19 +289,19 @@ pub fn sample_report(lang: Lang) -> Report {
             timezone: "Asia/Tokyo".into(),
         },
         sections: vec![
-            section(
+            Section::new(
                 "hourly",
                 "chapter.waf",
                 Text::label("section.hourly"),
                 vec![Block::HourlyDetections(hourly)],
             ),
-            section(
+            Section::new(
                 "top-monthly",
                 "chapter.waf",
                 Text::template("section.top_monthly", [("n", Value::Count(3))]),
                 vec![Block::TopCategoriesPerMonth(top)],
             ),
-            section(
+            Section::new(
                 "firewall",
                 "chapter.firewall",
                 Text::label("section.firewall_daily"),
@@ -317,7 +311,7 @@ pub fn sample_report(lang: Lang) -> Report {
                     Block::Note(advice),
                 ],
             ),
-            section(
+            Section::new(
                 "leaks",
                 "chapter.darkweb",
                 Text::label("section.leak_groups"),

@@ -23,7 +23,7 @@ use kansoku_event::{Category, HttpRequest};
 pub use report::{CorpusResult, CrowdsecResult, EvalReport, FlaggedLine};
 
 use crate::example::set_target;
-use crate::ruleset::RuleSet;
+use crate::ruleset::{Matcher, RuleSet};
 use crate::window::Windows;
 
 /// Why the benchmark could not run.
@@ -164,13 +164,7 @@ fn run_payloads(
         for f in &files {
             let text = read(f)?;
             for p in payloads(&text) {
-                let value = if encoded {
-                    percent_encode(p)
-                } else {
-                    p.to_string()
-                };
-                let mut req = payload_request(&value);
-                m.apply(&mut req);
+                let req = matched_payload(&mut m, p, encoded);
                 res.total += 1;
                 if flagged_as(&req, cat) {
                     res.hits += 1;
@@ -183,6 +177,18 @@ fn run_payloads(
         out.push(res);
     }
     Ok(out)
+}
+
+/// The payload placed in a query parameter (URL-encoded or raw), after matching.
+fn matched_payload(m: &mut Matcher, payload: &str, encoded: bool) -> HttpRequest {
+    let value = if encoded {
+        percent_encode(payload)
+    } else {
+        payload.to_string()
+    };
+    let mut req = payload_request(&value);
+    m.apply(&mut req);
+    req
 }
 
 /// Runs the whole benchmark over `data` (the folder holding `payloads/`, `access-logs/`
@@ -205,13 +211,7 @@ pub fn run(rules: &RuleSet, data: &Path) -> Result<EvalReport, EvalError> {
             let mut res = CorpusResult::new(format!("false_positives ({how})"), cat);
             let start = Instant::now();
             for p in payloads(&fp_text) {
-                let value = if encoded {
-                    percent_encode(p)
-                } else {
-                    p.to_string()
-                };
-                let mut req = payload_request(&value);
-                m.apply(&mut req);
+                let req = matched_payload(&mut m, p, encoded);
                 res.total += 1;
                 if flagged_as(&req, cat) {
                     res.hits += 1;

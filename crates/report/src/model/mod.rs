@@ -111,6 +111,18 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+impl Section {
+    /// A section under the chapter whose locale key is `chapter` (e.g. `chapter.waf`).
+    pub fn new(id: &str, chapter: &str, title: Text, blocks: Vec<Block>) -> Section {
+        Section {
+            id: id.into(),
+            chapter: Text::label(chapter),
+            title,
+            blocks,
+        }
+    }
+}
+
 /// A piece of section content. Every figure carries the SQL behind it (`queries`) so
 /// `kansoku report --explain` can print it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
