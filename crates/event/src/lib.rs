@@ -21,10 +21,12 @@
 pub mod category;
 pub mod http;
 pub mod leak;
+pub mod net;
 pub mod tor;
 
 pub use category::Category;
 pub use http::HttpRequest;
+pub use net::NetFlow;
 
 /// Names of the lake's tables.
 pub mod table {
@@ -32,6 +34,8 @@ pub mod table {
     pub const HTTP: &str = "http";
     /// Ransomware leak-site posts.
     pub const LEAK: &str = "leak";
+    /// Firewall log entries.
+    pub const NET: &str = "net";
     /// Intervals in which an address was seen as a Tor exit.
     pub const TOR_EXIT: &str = "tor_exit";
 }

@@ -20,11 +20,23 @@ pub struct TableDef {
 }
 
 /// Every table the lake knows. Adding a table = one line here plus its schema in `event`.
-pub const TABLES: &[TableDef] = &[TableDef {
-    name: table::HTTP,
-    schema: kansoku_event::http::schema,
-    time_column: kansoku_event::http::col::TS,
-}];
+pub const TABLES: &[TableDef] = &[
+    TableDef {
+        name: table::HTTP,
+        schema: kansoku_event::http::schema,
+        time_column: kansoku_event::http::col::TS,
+    },
+    TableDef {
+        name: table::NET,
+        schema: kansoku_event::net::schema,
+        time_column: kansoku_event::net::col::TS,
+    },
+    TableDef {
+        name: table::TOR_EXIT,
+        schema: kansoku_event::tor::schema,
+        time_column: kansoku_event::tor::col::FIRST_SEEN,
+    },
+];
 
 /// The definition of a table by name.
 pub fn table_def(name: &str) -> Option<&'static TableDef> {
