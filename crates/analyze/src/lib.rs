@@ -16,12 +16,15 @@
 //! ```
 #![deny(missing_docs)]
 
+mod daily;
 mod error;
+pub mod firewall;
 mod hourly;
 mod monthly;
 pub mod period;
 mod query;
 pub mod stats;
+mod tor;
 
 use chrono::Utc;
 use datafusion::prelude::SessionContext;
@@ -38,6 +41,25 @@ pub async fn build_report(
     let counts = hourly::HourlyCounts::load(ctx, req).await?;
     let hourly = hourly::detections(ctx, req, &counts).await?;
     let top = monthly::top_categories(req, &counts);
+    let mut sections = vec![
+        Section::new(
+            "hourly",
+            "chapter.waf",
+            Text::label("section.hourly"),
+            vec![Block::HourlyDetections(hourly)],
+        ),
+        Section::new(
+            "top-monthly",
+            "chapter.waf",
+            Text::template(
+                "section.top_monthly",
+                [("n", Value::Count(u64::from(req.top_n)))],
+            ),
+            vec![Block::TopCategoriesPerMonth(top)],
+        ),
+    ];
+    sections.extend(firewall::sections(ctx, req).await?);
+    sections.extend(tor::sections(ctx, req).await?);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         meta: Meta {
@@ -49,22 +71,6 @@ pub async fn build_report(
             lang: req.lang,
             timezone: req.tz.name().to_string(),
         },
-        sections: vec![
-            Section::new(
-                "hourly",
-                "chapter.waf",
-                Text::label("section.hourly"),
-                vec![Block::HourlyDetections(hourly)],
-            ),
-            Section::new(
-                "top-monthly",
-                "chapter.waf",
-                Text::template(
-                    "section.top_monthly",
-                    [("n", Value::Count(u64::from(req.top_n)))],
-                ),
-                vec![Block::TopCategoriesPerMonth(top)],
-            ),
-        ],
+        sections,
     })
 }

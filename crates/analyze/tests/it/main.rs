@@ -1,0 +1,6 @@
+//! Integration tests of the report's analysis over a real lake (Parquet files queried by
+//! DataFusion), one module per report section.
+
+mod firewall;
+mod lake;
+mod tor;
