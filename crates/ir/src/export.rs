@@ -1,0 +1,137 @@
+//! `evidence export`: one tar archive holding a case's evidence, custody log, public key
+//! and a manifest, that verifies on another machine. The signing key stays behind.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::IrError;
+use crate::case::{CASE_FILE, Case};
+use crate::custody::{Action, Custody, HEAD_FILE, LOG_FILE, PUB_FILE};
+use crate::evidence::{self, EVIDENCE_DIR};
+use crate::verify::{Finding, VerifyReport, verify_dir};
+
+/// The manifest's file name in the archive.
+pub const MANIFEST: &str = "manifest.json";
+
+/// `manifest.json`: what the archive holds, for a reader without kansoku.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Case name (the archive's top folder).
+    pub case: String,
+    /// When the archive was written.
+    pub exported: String,
+    /// Who wrote it.
+    pub exported_by: String,
+    /// Fingerprint of the custody key.
+    pub key_fingerprint: Option<String>,
+    /// Custody entries in the archive.
+    pub entries: usize,
+    /// Every evidence record.
+    pub evidence: Vec<evidence::EvidenceRecord>,
+}
+
+/// Writes `out` (a tar file); the export itself is recorded in the custody log first,
+/// so the archive's log ends with it.
+pub fn export(
+    case: &mut Case,
+    out: &Path,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Manifest, IrError> {
+    let custody = Custody::open_or_init(case, actor, now)?;
+    let archive_name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    custody.append(
+        actor,
+        Action::Exported,
+        serde_json::json!({"archive": archive_name}),
+        now,
+    )?;
+    let manifest = Manifest {
+        case: case.meta.name.clone(),
+        exported: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        exported_by: actor.into(),
+        key_fingerprint: case.meta.key_fingerprint.clone(),
+        entries: crate::custody::read_log(&case.dir)?.len(),
+        evidence: evidence::records(&case.dir)?,
+    };
+    let file = std::fs::File::create(out).map_err(|e| IrError::io(out, e))?;
+    let mut tar = tar::Builder::new(std::io::BufWriter::new(file));
+    tar.follow_symlinks(false);
+    let top = PathBuf::from(&case.meta.name);
+    let io = |e| IrError::io(out, e);
+    for name in [CASE_FILE, LOG_FILE, HEAD_FILE, PUB_FILE] {
+        let p = case.dir.join(name);
+        if p.is_file() {
+            tar.append_path_with_name(&p, top.join(name)).map_err(io)?;
+        }
+    }
+    let ev = case.dir.join(EVIDENCE_DIR);
+    if ev.is_dir() {
+        tar.append_dir_all(top.join(EVIDENCE_DIR), &ev)
+            .map_err(io)?;
+    }
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| IrError::Invalid(e.to_string()))?;
+    let mut header = tar::Header::new_gnu();
+    header.set_size(json.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(now.timestamp().max(0) as u64);
+    header.set_cksum();
+    tar.append_data(&mut header, top.join(MANIFEST), json.as_slice())
+        .map_err(io)?;
+    let inner = tar.into_inner().map_err(io)?;
+    inner
+        .into_inner()
+        .map_err(|e| io(e.into_error()))?
+        .sync_all()
+        .map_err(io)?;
+    Ok(manifest)
+}
+
+/// Unpacks `archive` into a temporary folder and verifies it: every file, the chain,
+/// and that the manifest agrees with the log.
+pub fn verify_archive(archive: &Path, expected_key: Option<&str>) -> Result<VerifyReport, IrError> {
+    let tmp = tempfile::tempdir().map_err(|e| IrError::io(archive, e))?;
+    let file = std::fs::File::open(archive).map_err(|e| IrError::io(archive, e))?;
+    let mut tar = tar::Archive::new(std::io::BufReader::new(file));
+    // `unpack` refuses entries with `..` or absolute paths, so nothing lands outside.
+    tar.unpack(tmp.path())
+        .map_err(|e| IrError::format(archive, format!("not a readable tar archive: {e}")))?;
+    let top: Vec<PathBuf> = std::fs::read_dir(tmp.path())
+        .map_err(|e| IrError::io(tmp.path(), e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join(CASE_FILE).is_file())
+        .collect();
+    let [dir] = top.as_slice() else {
+        return Err(IrError::format(
+            archive,
+            "expected one case folder with case.toml at the top",
+        ));
+    };
+    let mut report = verify_dir(dir, expected_key)?;
+    let manifest_path = dir.join(MANIFEST);
+    let manifest: Manifest = std::fs::read(&manifest_path)
+        .map_err(|e| IrError::io(&manifest_path, e))
+        .and_then(|b| {
+            serde_json::from_slice(&b).map_err(|e| IrError::format(&manifest_path, e.to_string()))
+        })?;
+    let records = evidence::records(dir)?;
+    if manifest.evidence != records {
+        report.findings.push(Finding::HeadMismatch {
+            detail: format!("{MANIFEST} lists other evidence records than the custody log"),
+        });
+    }
+    if manifest.key_fingerprint != report.key_fingerprint {
+        report.findings.push(Finding::KeySwapped {
+            found: report.key_fingerprint.clone().unwrap_or_default(),
+            recorded: manifest.key_fingerprint.clone().unwrap_or_default(),
+            place: MANIFEST.into(),
+        });
+    }
+    Ok(report)
+}
