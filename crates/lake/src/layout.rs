@@ -36,6 +36,15 @@ pub const TABLES: &[TableDef] = &[
         schema: kansoku_event::tor::schema,
         time_column: kansoku_event::tor::col::FIRST_SEEN,
     },
+    // Leak posts are partitioned by `discovered`: it is never null (`published` often
+    // is), and the importer keeps `published <= discovered`, so a post's report time
+    // is never after its partition day: a query for a period may prune `day <` its
+    // start, never `day >` its end.
+    TableDef {
+        name: table::LEAK,
+        schema: kansoku_event::leak::schema,
+        time_column: kansoku_event::leak::col::DISCOVERED,
+    },
 ];
 
 /// The definition of a table by name.

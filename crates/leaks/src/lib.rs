@@ -42,11 +42,13 @@
 #![deny(missing_docs)]
 
 pub mod country;
+pub mod crawl;
 pub mod feed;
 pub mod import;
 mod merge;
 pub mod normalise;
 pub mod stats;
+pub mod store;
 pub mod text;
 
 pub use import::{ImportOptions, ImportResult, ImportSummary, import, import_feeds};
@@ -96,4 +98,13 @@ pub enum LeakError {
     /// A report period is invalid.
     #[error("period: {0}")]
     Period(String),
+    /// The lake could not be read or written.
+    #[error(transparent)]
+    Lake(#[from] kansoku_lake::LakeError),
+    /// A leak-site definitions file is invalid.
+    #[error("sites: {0}")]
+    Sites(String),
+    /// The leak archive is damaged.
+    #[error("leak store: {0}")]
+    Store(String),
 }

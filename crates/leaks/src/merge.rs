@@ -28,6 +28,15 @@ pub(crate) fn raw_time(p: &RawPost) -> Micros {
     p.published.or(p.discovered).unwrap_or(Micros::MAX)
 }
 
+/// The identity of a post: its normalised group (lowercased) and [`title_key`]. Two
+/// raw posts with the same key are one post.
+pub(crate) fn post_key(groups: &GroupAliases, p: &RawPost) -> (String, String) {
+    (
+        groups.normalise(&p.group).name.to_lowercase(),
+        title_key(&p.title),
+    )
+}
+
 /// Groups posts by normalised group and title (and source, unless `across_feeds`).
 pub(crate) fn cluster(
     posts: Vec<RawPost>,

@@ -1,6 +1,7 @@
 //! Integration tests: fixtures from real and synthetic feeds (see
 //! `tests/fixtures/README.md` for their sources and licences).
 
+mod crawl;
 mod fixtures_import;
 mod real_data;
 mod stats;
