@@ -26,6 +26,7 @@ mod checkpoint;
 mod compact;
 mod error;
 mod layout;
+mod read;
 mod session;
 mod writer;
 

@@ -5,14 +5,20 @@
 //! variant here, and give it a name in [`Format::from_name`] and [`Format::name`], a
 //! parser in [`Format::parser`] and a place in [`detect_format`]'s candidates.
 
+use kansoku_event::{NetFlow, table};
+
 use crate::aws_waf::AwsWafParser;
 use crate::ecs_ndjson::EcsNdjsonParser;
+use crate::firewall::{
+    FieldMapping, FilterlogParser, FortigateParser, MappingParser, NetfilterParser, PaloAltoParser,
+    TimeContext,
+};
 use crate::log_format::{COMBINED, COMMON, LogFormatParser, VHOST_COMBINED};
 use crate::modsec_json::ModsecJsonParser;
 use crate::modsec_native::{ModsecNativeParser, section_header};
 use crate::{ParseError, Parser};
 
-/// An input format of web and WAF logs.
+/// An input format: web and WAF logs (the `http` table) or firewall logs (the `net` table).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Format {
@@ -32,6 +38,16 @@ pub enum Format {
     AwsWaf,
     /// NDJSON with ECS field names.
     EcsNdjson,
+    /// Linux netfilter `LOG` lines (iptables, nftables, UFW).
+    Netfilter,
+    /// pfSense / OPNsense `filterlog`.
+    Filterlog,
+    /// FortiGate traffic logs.
+    Fortigate,
+    /// Palo Alto PAN-OS TRAFFIC CSV.
+    PaloAlto,
+    /// A CSV/JSON field mapping from `kansoku.toml`.
+    Mapped(Box<FieldMapping>),
 }
 
 /// Names accepted by [`Format::from_name`], for help texts.
@@ -43,6 +59,10 @@ pub const FORMAT_NAMES: &[&str] = &[
     "modsec-native",
     "aws-waf",
     "ecs-ndjson",
+    "netfilter",
+    "filterlog",
+    "fortigate",
+    "paloalto",
 ];
 
 impl Format {
@@ -57,7 +77,51 @@ impl Format {
             Format::ModsecNative => Box::new(ModsecNativeParser::default()),
             Format::AwsWaf => Box::new(AwsWafParser),
             Format::EcsNdjson => Box::new(EcsNdjsonParser),
+            f => {
+                return Err(ParseError::LogFormat(format!(
+                    "{} is a firewall format (the net table), not a web one",
+                    f.name()
+                )));
+            }
         })
+    }
+
+    /// A fresh parser for a firewall format, reading local times with `clock`.
+    pub fn net_parser(&self, clock: TimeContext) -> Result<Box<dyn Parser<NetFlow>>, ParseError> {
+        Ok(match self {
+            Format::Netfilter => Box::new(NetfilterParser::new(clock)),
+            Format::Filterlog => Box::new(FilterlogParser::new(clock)),
+            Format::Fortigate => Box::new(FortigateParser::new(clock)),
+            Format::PaloAlto => Box::new(PaloAltoParser::new(clock)),
+            Format::Mapped(m) => Box::new(MappingParser::new((**m).clone(), clock)?),
+            f => {
+                return Err(ParseError::LogFormat(format!(
+                    "{} is a web format (the http table), not a firewall one",
+                    f.name()
+                )));
+            }
+        })
+    }
+
+    /// Whether records of this format go to the `net` table (firewall logs).
+    pub fn is_firewall(&self) -> bool {
+        matches!(
+            self,
+            Format::Netfilter
+                | Format::Filterlog
+                | Format::Fortigate
+                | Format::PaloAlto
+                | Format::Mapped(_)
+        )
+    }
+
+    /// The lake table this format's records go to.
+    pub fn table(&self) -> &'static str {
+        if self.is_firewall() {
+            table::NET
+        } else {
+            table::HTTP
+        }
     }
 
     /// The format named on the command line (`--format`): one of [`FORMAT_NAMES`], or
@@ -78,6 +142,10 @@ impl Format {
             "modsec-native" => Format::ModsecNative,
             "aws-waf" => Format::AwsWaf,
             "ecs-ndjson" | "ecs" => Format::EcsNdjson,
+            "netfilter" | "iptables" | "nftables" | "ufw" => Format::Netfilter,
+            "filterlog" | "pfsense" | "opnsense" => Format::Filterlog,
+            "fortigate" | "fortios" => Format::Fortigate,
+            "paloalto" | "pan-os" | "panos" => Format::PaloAlto,
             _ => {
                 return Err(ParseError::LogFormat(format!(
                     "unknown format {name:?}; known: {}",
@@ -128,6 +196,11 @@ impl Format {
             Format::ModsecNative => "modsec-native".into(),
             Format::AwsWaf => "aws-waf".into(),
             Format::EcsNdjson => "ecs-ndjson".into(),
+            Format::Netfilter => "netfilter".into(),
+            Format::Filterlog => "filterlog".into(),
+            Format::Fortigate => "fortigate".into(),
+            Format::PaloAlto => "paloalto".into(),
+            Format::Mapped(m) => m.name.clone(),
         }
     }
 
@@ -169,6 +242,11 @@ pub fn detect_format(lines: &[&[u8]]) -> Option<Format> {
         Format::Common,
     ];
     let mut best: Option<(usize, Format)> = None;
+    let mut consider = |ok: usize, format: Format| {
+        if ok > 0 && best.as_ref().is_none_or(|(n, _)| ok > *n) {
+            best = Some((ok, format));
+        }
+    };
     for format in candidates {
         let Ok(mut parser) = format.parser() else {
             continue;
@@ -177,10 +255,23 @@ pub fn detect_format(lines: &[&[u8]]) -> Option<Format> {
         for (i, line) in lines.iter().enumerate() {
             parser.feed(line, i as u64 + 1, &mut out);
         }
-        let ok = out.iter().filter(|p| p.record.is_ok()).count();
-        if ok > 0 && best.as_ref().is_none_or(|(n, _)| ok > *n) {
-            best = Some((ok, format));
+        consider(out.iter().filter(|p| p.record.is_ok()).count(), format);
+    }
+    // Firewall formats last: a tie goes to the web format, whose shapes are stricter.
+    for format in [
+        Format::Netfilter,
+        Format::Filterlog,
+        Format::Fortigate,
+        Format::PaloAlto,
+    ] {
+        let Ok(mut parser) = format.net_parser(TimeContext::default()) else {
+            continue;
+        };
+        let mut out = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            parser.feed(line, i as u64 + 1, &mut out);
         }
+        consider(out.iter().filter(|p| p.record.is_ok()).count(), format);
     }
     best.map(|(_, f)| f)
 }

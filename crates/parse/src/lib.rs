@@ -13,6 +13,7 @@
 //! | ModSecurity native (serial) audit log | [`modsec_native`] | `modsec-native` |
 //! | AWS WAF logs | [`aws_waf`] | `aws-waf` |
 //! | ECS NDJSON | [`ecs_ndjson`] | `ecs-ndjson` |
+//! | firewall logs (netfilter, filterlog, FortiGate, PAN-OS, CSV/JSON mappings) → `net` | [`firewall`] | `netfilter`, `filterlog`, `fortigate`, `paloalto` |
 //!
 //! Every field keeps what the source said: text is percent-decoded once (the raw target
 //! kept in `raw_uri` when that changed it), invalid UTF-8 is replaced rather than
@@ -53,13 +54,15 @@ pub enum ParseError {
     LogFormat(String),
 }
 
-/// A completed record, or the reason its line was rejected.
+/// A completed record (an [`HttpRequest`] for web and WAF formats, a
+/// [`NetFlow`](kansoku_event::NetFlow) for firewall formats), or the reason its line was
+/// rejected.
 #[derive(Debug, Clone)]
-pub struct Parsed {
+pub struct Parsed<R = HttpRequest> {
     /// 1-based line number of the (first) line of the record.
     pub line: u64,
     /// The record, or why it was rejected.
-    pub record: Result<HttpRequest, ParseError>,
+    pub record: Result<R, ParseError>,
 }
 
 /// Turns lines of one source into records.
@@ -67,11 +70,11 @@ pub struct Parsed {
 /// `feed` gets each line without its terminator (`\n` or `\r\n` already removed).
 /// Implementations never panic on any input and fill only what the line says:
 /// `tenant`, `source` and `source_line` are the pipeline's business.
-pub trait Parser: Send {
+pub trait Parser<R = HttpRequest>: Send {
     /// Feeds one line; completed records (zero or more) are pushed to `out`.
-    fn feed(&mut self, line: &[u8], lineno: u64, out: &mut Vec<Parsed>);
+    fn feed(&mut self, line: &[u8], lineno: u64, out: &mut Vec<Parsed<R>>);
     /// End of input: pushes a record still in progress (or its error).
-    fn finish(&mut self, out: &mut Vec<Parsed>);
+    fn finish(&mut self, out: &mut Vec<Parsed<R>>);
     /// Whether no record is in progress, so that the input may be cut before the next line
     /// (the pipeline only commits checkpoints at such points).
     fn idle(&self) -> bool {
@@ -84,11 +87,11 @@ pub const MAX_LINE: usize = 1 << 20;
 
 /// The `feed` of every one-record-per-line format: too-long lines are rejected, blank
 /// lines produce nothing, anything else is parsed by `parse`.
-pub(crate) fn feed_single_line(
+pub(crate) fn feed_single_line<R>(
     line: &[u8],
     lineno: u64,
-    out: &mut Vec<Parsed>,
-    parse: impl FnOnce(&[u8]) -> Result<HttpRequest, ParseError>,
+    out: &mut Vec<Parsed<R>>,
+    parse: impl FnOnce(&[u8]) -> Result<R, ParseError>,
 ) {
     let record = if line.len() > MAX_LINE {
         Err(ParseError::TooLong(line.len()))
@@ -105,6 +108,7 @@ pub(crate) fn feed_single_line(
 
 pub mod aws_waf;
 pub mod ecs_ndjson;
+pub mod firewall;
 mod format;
 mod json;
 pub mod log_format;

@@ -21,6 +21,63 @@ pub struct Config {
     pub detect: DetectConfig,
     /// Report defaults.
     pub report: ReportConfig,
+    /// Which networks and interfaces are the monitored (internal) side, for the `net`
+    /// table's `direction`.
+    pub network: NetworkConfig,
+    /// How firewall logs are read.
+    pub firewall: FirewallConfig,
+    /// Tor exit attribution and geolocation at ingest.
+    pub enrich: EnrichConfig,
+}
+
+/// `[network]`: what is inside. A flow from outside to an internal address is `inbound`,
+/// the reverse `outbound`, between internal addresses `internal`. When the addresses do
+/// not tell (NAT: the firewall logs its public address), the interfaces decide: a packet
+/// that came in on an external interface is `inbound`, one that left by it `outbound`.
+/// Nothing configured → `unknown`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Internal networks as CIDR blocks or addresses (`["192.0.2.0/24", "2001:db8::/32"]`),
+    /// including public addresses of your own servers.
+    pub internal: Vec<String>,
+    /// Interfaces facing the internet (`["eth0", "wan1", "ethernet1/1", "igb0"]`).
+    pub external_interfaces: Vec<String>,
+}
+
+/// `[firewall]`: reading firewall logs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FirewallConfig {
+    /// Time zone (IANA name, `Asia/Tokyo`) of firewall times written without an offset
+    /// (BSD syslog, PAN-OS, FortiGate without `tz=`); empty = UTC. A BSD syslog time has
+    /// no year either: it takes the latest year that keeps it before the file's
+    /// modification time (now, for stdin).
+    pub timezone: String,
+    /// User-defined CSV/JSON formats (`[[firewall.mapping]]`), used with `--format NAME`.
+    pub mapping: Vec<kansoku_parse::firewall::FieldMapping>,
+}
+
+/// `[enrich]`: attribution added to every `http` and `net` row at ingest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrichConfig {
+    /// An address counts as a Tor exit at time t when an imported list (`kansoku tor
+    /// import`) saw it as one within this many hours of t.
+    pub tor_window_hours: u32,
+    /// Offline IP-to-country tables for `src_country`: Debian tor-geoipdb text files
+    /// (`/usr/share/tor/geoip`, `/usr/share/tor/geoip6`) and/or a MaxMind-format `.mmdb`.
+    /// None → `src_country` stays empty (unless the log itself names the country).
+    pub geoip: Vec<PathBuf>,
+}
+
+impl Default for EnrichConfig {
+    fn default() -> Self {
+        EnrichConfig {
+            tor_window_hours: 24,
+            geoip: Vec::new(),
+        }
+    }
 }
 
 /// `[detect]`: which rules run.
@@ -64,6 +121,9 @@ impl Default for Config {
             tenants: Vec::new(),
             detect: DetectConfig::default(),
             report: ReportConfig::default(),
+            network: NetworkConfig::default(),
+            firewall: FirewallConfig::default(),
+            enrich: EnrichConfig::default(),
         }
     }
 }
@@ -94,6 +154,9 @@ pub enum ConfigError {
     /// Rules could not be loaded.
     #[error("rules: {0}")]
     Rules(String),
+    /// `[network]`, `[firewall]` or `[enrich]` holds a bad value, or a geo table is unreadable.
+    #[error("{0}")]
+    Enrich(String),
 }
 
 impl Config {
@@ -129,6 +192,7 @@ impl Config {
             tenants,
             rules: Arc::new(rules),
             rule_warnings: warnings.iter().map(|w| w.to_string()).collect(),
+            enrich: Arc::new(crate::enrichment::Settings::new(self)?),
         })
     }
 }
@@ -142,6 +206,8 @@ pub struct Context {
     pub rules: Arc<RuleSet>,
     /// Rule files that were skipped, and why.
     pub rule_warnings: Vec<String>,
+    /// Networks, firewall time zone and mappings, geo table.
+    pub enrich: Arc<crate::enrichment::Settings>,
 }
 
 #[cfg(test)]

@@ -13,14 +13,17 @@ use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use kansoku_event::http::HttpBatchBuilder;
+use kansoku_event::{HttpRequest, NetFlow};
 use kansoku_lake::{Counts, Fingerprint, Lake, LakeError, SourceGuard};
 use kansoku_parse::Format;
+use kansoku_parse::firewall::TimeContext;
 use serde::Serialize;
 
 use crate::chunk::{Chunk, Chunker};
 use crate::config::Context;
+use crate::enrichment::TorAttribution;
 use crate::rejects::RejectWriter;
+use crate::row::Row;
 use crate::sequencer::Sequencer;
 use crate::source::{self, Input};
 use crate::worker::{Done, Job};
@@ -158,9 +161,11 @@ pub fn run(lake: &Lake, ctx: &Context, opts: &IngestOptions) -> Result<IngestSum
         })
         .sum();
     opts.progress.total.store(total, Ordering::Relaxed);
+    // Once per run: every source of the run is attributed against the same lists.
+    let tor = TorAttribution::load(lake, ctx.enrich.tor_window)?;
     let mut sources = Vec::new();
     for input in &inputs {
-        let summary = ingest_source(lake, ctx, opts, input, &mut rejects)?;
+        let summary = ingest_source(lake, ctx, opts, &tor, input, &mut rejects)?;
         if let SourceStatus::Failed(msg) = &summary.status {
             errors.push(format!("{}: {msg}", summary.source));
         }
@@ -188,6 +193,7 @@ fn ingest_source(
     lake: &Lake,
     ctx: &Context,
     opts: &IngestOptions,
+    tor: &TorAttribution,
     input: &Input,
     rejects: &mut RejectWriter,
 ) -> Result<SourceSummary, IngestError> {
@@ -311,62 +317,32 @@ fn ingest_source(
         format: &format,
         forced_tenant: opts.tenant.is_some(),
         file_tenant: file_tenant.as_deref(),
+        clock: TimeContext {
+            zone: ctx.enrich.zone,
+            reference: reference_time(input),
+        },
+        tor,
     };
 
     let name_prefix = guard
         .as_ref()
         .and_then(|g| g.checkpoint.fingerprint.as_ref())
         .map(|f| f.short().to_string());
-    let mut seq = Sequencer {
-        name_prefix,
-        start_line: line,
+    let run = Run {
         lake,
-        guard: guard.as_mut(),
-        windows: kansoku_detect::Windows::new(&ctx.rules),
-        builder: HttpBatchBuilder::with_capacity(opts.batch_rows.min(1 << 20)),
-        batch_rows: opts.batch_rows,
-        batch_start: offset,
-        stdin_batches: 0,
-        pending: Counts::default(),
-        summary: &mut summary,
-        rejects,
-        progress: &opts.progress,
-        run_tag: format!(
-            "{}-{}",
-            chrono::Utc::now().timestamp_micros(),
-            std::process::id()
-        ),
+        ctx,
+        opts,
+        job: &job,
+        workers,
+        offset,
+        line,
+        name_prefix,
     };
-    let outcome = std::thread::scope(|s| {
-        let (chunk_tx, chunk_rx) = sync_channel::<Result<Chunk, (u64, io::Error)>>(workers * 2);
-        let (result_tx, result_rx) = sync_channel::<Done>(workers * 2);
-        s.spawn(move || {
-            let mut chunker = Chunker::new(stream, offset, line);
-            loop {
-                match chunker.next_chunk() {
-                    Ok(Some(chunk)) => {
-                        if chunk_tx.send(Ok(chunk)).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = chunk_tx.send(Err((chunker.next_seq(), e)));
-                        break;
-                    }
-                }
-            }
-        });
-        let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-        for _ in 0..workers {
-            let rx = Arc::clone(&chunk_rx);
-            let tx = result_tx.clone();
-            let job = &job;
-            s.spawn(move || job.work(&rx, &tx));
-        }
-        drop(result_tx);
-        seq.run(result_rx)
-    });
+    let outcome = if format.is_firewall() {
+        run.pump::<NetFlow>(stream, guard.as_mut(), &mut summary, rejects)
+    } else {
+        run.pump::<HttpRequest>(stream, guard.as_mut(), &mut summary, rejects)
+    };
     match outcome {
         Ok(None) => {}
         Ok(Some(msg)) => summary.status = SourceStatus::Failed(msg),
@@ -376,4 +352,102 @@ fn ingest_source(
         summary.status = SourceStatus::AlreadyIngested;
     }
     Ok(summary)
+}
+
+/// The newest time a source can hold, for syslog times without a year: a file's
+/// modification time, else now.
+fn reference_time(input: &Input) -> i64 {
+    let now = chrono::Utc::now().timestamp_micros();
+    match input {
+        Input::File(path) => std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_micros())
+            .unwrap_or(now),
+        Input::Stdin => now,
+    }
+}
+
+/// One source's threads, the same for every [`Row`] type.
+struct Run<'a> {
+    lake: &'a Lake,
+    ctx: &'a Context,
+    opts: &'a IngestOptions,
+    job: &'a Job<'a>,
+    workers: usize,
+    offset: u64,
+    line: u64,
+    name_prefix: Option<String>,
+}
+
+impl Run<'_> {
+    /// Reader → workers → sequencer (+ committer); `Some(message)` when reading failed
+    /// part-way.
+    fn pump<R: Row>(
+        self,
+        stream: Box<dyn Read + Send>,
+        guard: Option<&mut SourceGuard>,
+        summary: &mut SourceSummary,
+        rejects: &mut RejectWriter,
+    ) -> Result<Option<String>, IngestError> {
+        let Run {
+            lake,
+            ctx,
+            opts,
+            job,
+            workers,
+            offset,
+            line,
+            name_prefix,
+        } = self;
+        let mut seq = Sequencer::<R> {
+            name_prefix,
+            start_line: line,
+            lake,
+            guard,
+            ordered: R::ordered(ctx),
+            builder: R::builder(opts.batch_rows.min(1 << 20)),
+            batch_rows: opts.batch_rows,
+            batch_start: offset,
+            stdin_batches: 0,
+            pending: Counts::default(),
+            summary,
+            rejects,
+            progress: &opts.progress,
+            run_tag: format!(
+                "{}-{}",
+                chrono::Utc::now().timestamp_micros(),
+                std::process::id()
+            ),
+        };
+        std::thread::scope(|s| {
+            let (chunk_tx, chunk_rx) = sync_channel::<Result<Chunk, (u64, io::Error)>>(workers * 2);
+            let (result_tx, result_rx) = sync_channel::<Done<R>>(workers * 2);
+            s.spawn(move || {
+                let mut chunker = Chunker::new(stream, offset, line);
+                loop {
+                    match chunker.next_chunk() {
+                        Ok(Some(chunk)) => {
+                            if chunk_tx.send(Ok(chunk)).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = chunk_tx.send(Err((chunker.next_seq(), e)));
+                            break;
+                        }
+                    }
+                }
+            });
+            let chunk_rx = Arc::new(Mutex::new(chunk_rx));
+            for _ in 0..workers {
+                let rx = Arc::clone(&chunk_rx);
+                let tx = result_tx.clone();
+                s.spawn(move || job.work::<R>(&rx, &tx));
+            }
+            drop(result_tx);
+            seq.run(result_rx)
+        })
+    }
 }

@@ -19,10 +19,13 @@
 
 mod chunk;
 pub mod config;
+pub mod enrichment;
 pub mod ingest;
 mod rejects;
+mod row;
 mod sequencer;
 mod source;
+pub mod tor_import;
 mod worker;
 
 pub use config::Config;

@@ -1,5 +1,5 @@
 //! The ordered end of ingest: puts chunk results back in order, runs the windowed rules
-//! (they need time order), and commits batches with the source's new offset.
+//! (they need time order; `http` only), and commits batches with the source's new offset.
 //!
 //! Encoding Parquet is the costliest step of a batch, so a committer thread writes and
 //! commits one batch while the sequencer fills the next; the channel between them holds
@@ -10,20 +10,19 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use arrow_array::RecordBatch;
-use kansoku_event::http::HttpBatchBuilder;
-use kansoku_event::table;
 use kansoku_lake::{Counts, Lake, SourceGuard};
 
 use crate::ingest::{IngestError, Progress, SourceSummary};
 use crate::rejects::RejectWriter;
+use crate::row::Row;
 use crate::worker::{ChunkResult, Done};
 
 /// Puts chunk results back in order, runs the windowed rules and commits batches.
-pub(crate) struct Sequencer<'a> {
+pub(crate) struct Sequencer<'a, R: Row> {
     pub(crate) lake: &'a Lake,
     pub(crate) guard: Option<&'a mut SourceGuard>,
-    pub(crate) windows: kansoku_detect::Windows,
-    pub(crate) builder: HttpBatchBuilder,
+    pub(crate) ordered: R::Ordered,
+    pub(crate) builder: R::Builder,
     pub(crate) batch_rows: usize,
     pub(crate) batch_start: u64,
     pub(crate) stdin_batches: u64,
@@ -38,14 +37,14 @@ pub(crate) struct Sequencer<'a> {
     pub(crate) start_line: u64,
 }
 
-impl Sequencer<'_> {
+impl<R: Row> Sequencer<'_, R> {
     /// Returns `Some(message)` when reading failed part-way (what came before is committed).
-    pub(crate) fn run(&mut self, rx: Receiver<Done>) -> Result<Option<String>, IngestError> {
+    pub(crate) fn run(&mut self, rx: Receiver<Done<R>>) -> Result<Option<String>, IngestError> {
         let lake = self.lake;
         let guard = self.guard.take();
         std::thread::scope(|s| {
             let (tx, writes) = sync_channel::<Write>(1);
-            let committer = s.spawn(move || commit(lake, guard, writes));
+            let committer = s.spawn(move || commit(lake, R::TABLE, guard, writes));
             let outcome = self.sequence(rx, &tx);
             drop(tx);
             let written = committer.join().map_err(|_| IngestError::Writer)?;
@@ -58,12 +57,12 @@ impl Sequencer<'_> {
 
     fn sequence(
         &mut self,
-        rx: Receiver<Done>,
+        rx: Receiver<Done<R>>,
         tx: &SyncSender<Write>,
     ) -> Result<Option<String>, IngestError> {
-        let mut waiting: BTreeMap<u64, ChunkResult> = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, ChunkResult<R>> = BTreeMap::new();
         let mut next = 0u64;
-        let mut finish: Vec<ChunkResult> = Vec::new();
+        let mut finish: Vec<ChunkResult<R>> = Vec::new();
         let mut failure: Option<(u64, String)> = None;
         let mut last = (self.batch_start, self.start_line);
         for done in rx {
@@ -84,7 +83,7 @@ impl Sequencer<'_> {
                 last = (r.end_offset, r.last_line);
                 let idle = r.idle;
                 self.take(r)?;
-                if idle && self.builder.len() >= self.batch_rows {
+                if idle && R::rows(&self.builder) >= self.batch_rows {
                     self.flush(tx, last.0, last.1)?;
                 }
             }
@@ -101,19 +100,18 @@ impl Sequencer<'_> {
         Ok(None)
     }
 
-    fn take(&mut self, r: ChunkResult) -> Result<(), IngestError> {
+    fn take(&mut self, r: ChunkResult<R>) -> Result<(), IngestError> {
         self.pending.lines += r.lines;
         self.progress.lines.fetch_add(r.lines, Ordering::Relaxed);
         for reject in &r.rejects {
             self.rejects.write(reject).map_err(IngestError::Rejects)?;
         }
         self.pending.rejected += r.rejects.len() as u64;
-        for mut req in r.records {
-            self.windows.observe(&mut req);
-            if !req.rule_ids.is_empty() {
+        for mut rec in r.records {
+            if rec.observe(&mut self.ordered) {
                 self.summary.detections += 1;
             }
-            self.builder.push(&req);
+            R::push(&mut self.builder, &rec);
         }
         Ok(())
     }
@@ -124,12 +122,12 @@ impl Sequencer<'_> {
         end_offset: u64,
         end_line: u64,
     ) -> Result<(), IngestError> {
-        let rows = self.builder.len() as u64;
+        let rows = R::rows(&self.builder) as u64;
         if rows == 0 && self.pending == Counts::default() {
             return Ok(());
         }
         self.rejects.sync().map_err(IngestError::Rejects)?;
-        let batch = self.builder.finish();
+        let batch = R::finish(&mut self.builder);
         let name = match &self.name_prefix {
             Some(prefix) => format!("{prefix}-{:016x}", self.batch_start),
             None => {
@@ -164,12 +162,13 @@ struct Write {
 /// Writes and commits batches in the order they come; returns what was committed.
 fn commit(
     lake: &Lake,
+    table: &str,
     mut guard: Option<&mut SourceGuard>,
     writes: Receiver<Write>,
 ) -> Result<Counts, IngestError> {
     let mut total = Counts::default();
     for w in writes {
-        lake.write_batch(table::HTTP, &w.name, &w.batch, guard.as_deref_mut())?;
+        lake.write_batch(table, &w.name, &w.batch, guard.as_deref_mut())?;
         if let Some(g) = guard.as_deref_mut() {
             g.commit(w.end_offset, w.end_line, w.counts)?;
         }

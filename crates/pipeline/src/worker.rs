@@ -1,35 +1,52 @@
-//! Ingest workers: parse each chunk, attribute tenants, run the stateless rules.
+//! Ingest workers: parse each chunk, attribute tenants, enrich, run the stateless rules
+//! (for `http`); the same code for every [`Row`] type.
 
 use std::io;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use kansoku_event::{DEFAULT_TENANT, HttpRequest};
+use kansoku_event::DEFAULT_TENANT;
+use kansoku_parse::firewall::TimeContext;
 use kansoku_parse::{Format, Parsed};
 
 use crate::chunk::{Chunk, Line};
 use crate::config::Context;
+use crate::enrichment::TorAttribution;
 use crate::rejects::Reject;
+use crate::row::Row;
 
 /// What a worker sends back.
-pub(crate) enum Done {
+pub(crate) enum Done<R> {
     /// A parsed chunk.
-    Chunk(ChunkResult),
+    Chunk(ChunkResult<R>),
     /// Reading failed at this chunk sequence number.
     ReadError(u64, io::Error),
     /// Records completed at end of input (multi-line formats), after all chunks.
-    Finish(ChunkResult),
+    Finish(ChunkResult<R>),
 }
 
-#[derive(Default)]
-pub(crate) struct ChunkResult {
+pub(crate) struct ChunkResult<R> {
     pub(crate) seq: u64,
-    pub(crate) records: Vec<HttpRequest>,
+    pub(crate) records: Vec<R>,
     pub(crate) rejects: Vec<Reject>,
     pub(crate) lines: u64,
     pub(crate) end_offset: u64,
     pub(crate) last_line: u64,
     pub(crate) idle: bool,
+}
+
+impl<R> Default for ChunkResult<R> {
+    fn default() -> Self {
+        ChunkResult {
+            seq: 0,
+            records: Vec::new(),
+            rejects: Vec::new(),
+            lines: 0,
+            end_offset: 0,
+            last_line: 0,
+            idle: false,
+        }
+    }
 }
 
 /// What every worker of one source shares.
@@ -39,22 +56,26 @@ pub(crate) struct Job<'a> {
     pub(crate) format: &'a Format,
     pub(crate) forced_tenant: bool,
     pub(crate) file_tenant: Option<&'a str>,
+    /// How firewall formats read local times.
+    pub(crate) clock: TimeContext,
+    /// Tor exit intervals, loaded once per run.
+    pub(crate) tor: &'a TorAttribution,
 }
 
 impl Job<'_> {
-    pub(crate) fn work(
+    pub(crate) fn work<R: Row>(
         &self,
         rx: &Mutex<Receiver<Result<Chunk, (u64, io::Error)>>>,
-        tx: &SyncSender<Done>,
+        tx: &SyncSender<Done<R>>,
     ) {
-        let mut parser = match self.format.parser() {
+        let mut parser = match R::parser(self) {
             Ok(p) => p,
             Err(e) => {
                 let _ = tx.send(Done::ReadError(0, io::Error::other(e.to_string())));
                 return;
             }
         };
-        let mut matcher = self.ctx.rules.matcher();
+        let mut local = R::local(self.ctx);
         let mut parsed = Vec::new();
         loop {
             let msg = match rx.lock() {
@@ -90,7 +111,7 @@ impl Job<'_> {
                         head,
                     )),
                 }
-                self.collect(&mut parsed, current, &chunk, &mut result, &mut matcher);
+                self.collect(&mut parsed, current, &chunk, &mut result, &mut local);
             }
             result.idle = parser.idle();
             if tx.send(Done::Chunk(result)).is_err() {
@@ -108,7 +129,7 @@ impl Job<'_> {
                 None,
                 &Chunk::default(),
                 &mut result,
-                &mut matcher,
+                &mut local,
             );
             let _ = tx.send(Done::Finish(result));
         }
@@ -116,22 +137,19 @@ impl Job<'_> {
 
     /// Moves finished records into `result`; `current` is the line just fed, which is
     /// nearly always the one a reject is about (multi-line formats search the chunk).
-    fn collect(
+    fn collect<R: Row>(
         &self,
-        parsed: &mut Vec<Parsed>,
+        parsed: &mut Vec<Parsed<R>>,
         current: Option<(u64, &[u8])>,
         chunk: &Chunk,
-        result: &mut ChunkResult,
-        matcher: &mut kansoku_detect::Matcher,
+        result: &mut ChunkResult<R>,
+        local: &mut R::Local,
     ) {
         for p in parsed.drain(..) {
             match p.record {
-                Ok(mut req) => {
-                    req.source = self.name.to_string();
-                    req.source_line = p.line;
-                    req.tenant = self.tenant_of(&req).to_string();
-                    matcher.apply(&mut req);
-                    result.records.push(req);
+                Ok(mut rec) => {
+                    rec.prepare(self, p.line, local);
+                    result.records.push(rec);
                 }
                 Err(e) => {
                     let text = match current {
@@ -153,13 +171,14 @@ impl Job<'_> {
         }
     }
 
-    fn tenant_of<'a>(&'a self, req: &HttpRequest) -> &'a str {
+    /// The tenant of a record by its host and destination address (or the file's).
+    pub(crate) fn tenant_of<'a>(&'a self, host: Option<&str>, dst_ip: Option<&str>) -> &'a str {
         if self.forced_tenant {
             return self.file_tenant.unwrap_or(DEFAULT_TENANT);
         }
         self.ctx
             .tenants
-            .resolve(req.host.as_deref(), req.dst_ip.as_deref(), self.file_tenant)
+            .resolve(host, dst_ip, self.file_tenant)
             .unwrap_or(DEFAULT_TENANT)
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests of kansoku-parse through its public API: real log excerpts
 //! (`tests/fixtures/`), malformed input, and properties that hold for every format.
 
+mod firewall;
 mod fixtures;
 mod malformed;
 mod props;
