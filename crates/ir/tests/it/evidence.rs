@@ -385,7 +385,7 @@ fn no_copy_records_in_place_and_detects_a_later_change() {
         no_copy: true,
         ..opts()
     };
-    let out = evidence::add(&mut case, &[src.clone()], &o, now()).expect("add");
+    let out = evidence::add(&mut case, std::slice::from_ref(&src), &o, now()).expect("add");
     assert_eq!(out.added[0].stored, None);
     assert!(!case.dir.join("evidence").exists());
     assert!(verify_dir(&case.dir, None).expect("verify").ok());
