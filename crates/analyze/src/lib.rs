@@ -20,6 +20,7 @@ mod daily;
 mod error;
 pub mod firewall;
 mod hourly;
+pub mod leaks;
 mod monthly;
 pub mod period;
 mod query;
@@ -60,6 +61,7 @@ pub async fn build_report(
     ];
     sections.extend(firewall::sections(ctx, req).await?);
     sections.extend(tor::sections(ctx, req).await?);
+    sections.extend(leaks::sections(ctx, req).await?);
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         meta: Meta {

@@ -66,6 +66,11 @@ pub enum Command {
         /// Folder with payloads/, access-logs/ and crowdsec-hub-tests/.
         data: PathBuf,
     },
+    /// Ransomware leak-site posts: import tracker feeds, crawl leak sites, count by group.
+    ///
+    /// Example: kansoku leaks stats --from 2022-08-01 --to 2022-08-31 --tz Asia/Tokyo
+    #[command(subcommand)]
+    Leaks(crate::cmd::leaks::LeaksCommand),
     /// Write a large synthetic combined-format log (about 1% attacks) for benchmarks.
     ///
     /// Example: kansoku gen-log --lines 1000000 --out bench.log

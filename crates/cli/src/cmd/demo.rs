@@ -16,6 +16,9 @@ use kansoku_report::Lang;
 
 use crate::cli::{DemoArgs, ReportFormat};
 
+/// The manifest's format name of the leak-post feed.
+const LEAK_FEED: &str = "ransomwatch";
+
 pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let out = &args.out;
@@ -43,7 +46,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
     let ctx = config.context()?;
     let (mut lines, mut stored, mut rejected) = (0, 0, 0);
     let mut skipped = Vec::new();
-    for file in &manifest.files {
+    for file in manifest.files.iter().filter(|f| f.format != LEAK_FEED) {
         let Ok(format) = Format::from_name(&file.format) else {
             skipped.push(format!("{} ({})", file.path.display(), file.format));
             continue;
@@ -63,6 +66,13 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
         rejected += s.totals.rejected;
     }
     eprintln!("ingested {lines} lines: {stored} stored, {rejected} rejected");
+    let leak_feeds: Vec<_> = manifest
+        .files
+        .iter()
+        .filter(|f| f.format == LEAK_FEED)
+        .map(|f| dataset.join(&f.path))
+        .collect();
+    super::leaks::import_demo(&lake, &leak_feeds)?;
     if !skipped.is_empty() {
         eprintln!(
             "not ingested yet (their formats arrive with later features): {} files",

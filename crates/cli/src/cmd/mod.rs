@@ -4,6 +4,7 @@ mod demo;
 mod explain;
 mod ingest;
 mod lake;
+pub(crate) mod leaks;
 mod report;
 mod rules;
 mod sql;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Eval { data } => rules::eval(&config, &data),
         Command::Explain(args) => explain::run(&config, args),
         Command::Demo(args) => demo::run(&config, args),
+        Command::Leaks(cmd) => leaks::run(&config, cmd),
         Command::GenLog(args) => {
             let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;
             eprintln!(

@@ -5,4 +5,5 @@ mod browser;
 mod common;
 mod crash;
 mod ingest;
+mod leaks;
 mod sql;

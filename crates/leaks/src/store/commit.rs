@@ -132,7 +132,14 @@ pub(crate) fn recover(journal_path: &Path, table_dir: &Path) -> Result<bool, Lea
             continue;
         };
         for f in files.flatten() {
-            if f.file_name().to_string_lossy().starts_with(STAGE_PREFIX) {
+            // Staged files, and the writer's temporaries of staged files a killed import
+            // left (`..stage-….tmp`): the store lock is held, so no writer is alive.
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.starts_with(STAGE_PREFIX)
+                || name
+                    .strip_prefix('.')
+                    .is_some_and(|n| n.starts_with(STAGE_PREFIX))
+            {
                 recovered = true;
                 fs::remove_file(f.path()).map_err(io(&f.path()))?;
             }
@@ -177,8 +184,10 @@ mod tests {
         let staged = day.join(".stage-new.parquet");
         fs::write(&old, "old").expect("write");
         fs::write(&staged, "new").expect("write");
+        let tmp = day.join("..stage-new.parquet.4242.tmp");
+        fs::write(&tmp, "half").expect("write");
         let journal_path = dir.path().join("commit.json");
         assert!(recover(&journal_path, &dir.path().join("table")).expect("recover"));
-        assert!(old.exists() && !staged.exists());
+        assert!(old.exists() && !staged.exists() && !tmp.exists());
     }
 }
