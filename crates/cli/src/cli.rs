@@ -75,6 +75,9 @@ pub enum Command {
     ///
     /// Example: kansoku gen-log --lines 1000000 --out bench.log
     GenLog(GenLogArgs),
+    /// Tor exit lists: import TorDNSEL, CollecTor archives, bulk lists or Onionoo JSON.
+    #[command(subcommand)]
+    Tor(TorCommand),
 }
 
 /// `kansoku ingest`.
@@ -83,8 +86,10 @@ pub struct IngestArgs {
     /// Files (plain or gzip), folders (read recursively), or `-` for stdin.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Input format [default: detected from the first lines].
-    #[arg(long, value_name = "FORMAT", value_parser = ["combined", "common", "modsec-json", "modsec-native", "aws-waf", "ecs-ndjson"])]
+    /// Input format [default: detected from the first lines]: combined, common,
+    /// modsec-json, modsec-native, aws-waf, ecs-ndjson; firewall logs: netfilter,
+    /// filterlog, fortigate, paloalto, or the name of a `[[firewall.mapping]]`.
+    #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// An nginx `log_format` or Apache `LogFormat` string describing the lines.
     #[arg(long, value_name = "STR", conflicts_with = "format")]
@@ -257,4 +262,28 @@ pub struct ExplainArgs {
     /// An nginx `log_format` or Apache `LogFormat` string.
     #[arg(long, value_name = "STR", conflicts_with = "format")]
     pub log_format: Option<String>,
+}
+
+/// `kansoku tor`.
+#[derive(Debug, Subcommand)]
+pub enum TorCommand {
+    /// Read exit lists into the lake's `tor_exit` table (re-importing adds nothing).
+    ///
+    /// Example: kansoku tor import exit-addresses_2024-03-12.txt exit-list-2024-03.tar.xz
+    Import(TorImportArgs),
+}
+
+/// `kansoku tor import`.
+#[derive(Debug, Args)]
+pub struct TorImportArgs {
+    /// Exit-list files: TorDNSEL `exit-addresses`, CollecTor `.tar`/`.tar.xz`, one address
+    /// per line, Onionoo `details` JSON.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Day (YYYY-MM-DD) of bulk lists whose file name has no date.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Print the per-file figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -113,6 +113,14 @@ pub(crate) fn write(
             w.line(text)?;
         }
         let lines = w.finish()?;
+        // BSD syslog times have no year; readers take it from the file's modification
+        // time, which for a real kern.log is when its last line was written.
+        let end =
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(month.end_ms.max(0) as u64);
+        std::fs::File::options()
+            .write(true)
+            .open(out_dir.join(&rel))?
+            .set_modified(end)?;
         out.files.push(DemoFile {
             path: rel.into(),
             format: "netfilter".into(),

@@ -37,7 +37,7 @@ pub struct Settings {
 
 impl Settings {
     pub(crate) fn new(config: &Config) -> Result<Settings, ConfigError> {
-        let bad = |m: String| ConfigError::Enrich(m);
+        let bad = ConfigError::Enrich;
         let internal = config
             .network
             .internal

@@ -16,6 +16,8 @@ use kansoku_report::Lang;
 
 use crate::cli::{DemoArgs, ReportFormat};
 
+/// The manifest's format name of the daily Tor exit lists.
+const TOR_LIST: &str = "tor-exit-addresses";
 /// The manifest's format name of the leak-post feed.
 const LEAK_FEED: &str = "ransomwatch";
 
@@ -43,10 +45,35 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
     let manifest = generate(&dataset, &spec).context("generating the demo dataset")?;
 
     let lake = Lake::open(&data)?;
+    // The demo's firewall: syslog in JST, servers in 192.0.2.0/26 behind eth0.
+    let mut config = config.clone();
+    config.firewall.timezone = "Asia/Tokyo".into();
+    config.network.internal = vec!["192.0.2.0/26".into()];
+    config.network.external_interfaces = vec!["eth0".into()];
     let ctx = config.context()?;
+    // Tor lists first, so that ingest attributes every request and packet.
+    let tor_lists: Vec<_> = manifest
+        .files
+        .iter()
+        .filter(|f| f.format == TOR_LIST)
+        .map(|f| dataset.join(&f.path))
+        .collect();
+    let imported = kansoku_pipeline::tor_import::import(&lake, &tor_lists, None)?;
+    if let Some(e) = imported.iter().find_map(|f| f.error.as_ref()) {
+        anyhow::bail!("importing the demo Tor exit lists failed: {e}");
+    }
+    eprintln!(
+        "imported {} Tor exit lists: {} intervals",
+        imported.len(),
+        imported.iter().map(|f| f.intervals_added).sum::<usize>()
+    );
     let (mut lines, mut stored, mut rejected) = (0, 0, 0);
     let mut skipped = Vec::new();
-    for file in manifest.files.iter().filter(|f| f.format != LEAK_FEED) {
+    for file in manifest
+        .files
+        .iter()
+        .filter(|f| f.format != TOR_LIST && f.format != LEAK_FEED)
+    {
         let Ok(format) = Format::from_name(&file.format) else {
             skipped.push(format!("{} ({})", file.path.display(), file.format));
             continue;

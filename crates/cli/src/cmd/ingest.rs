@@ -16,12 +16,12 @@ use crate::cli::IngestArgs;
 use crate::exit;
 
 pub fn run(config: &Config, args: IngestArgs) -> anyhow::Result<u8> {
+    let ctx = config.context()?;
     let format = match (&args.format, &args.log_format) {
-        (Some(name), _) => Some(Format::from_name(name)?),
+        (Some(name), _) => Some(ctx.enrich.format(name)?),
         (None, Some(fmt)) => Some(Format::from_log_format(fmt)?),
         (None, None) => None,
     };
-    let ctx = config.context()?;
     for w in &ctx.rule_warnings {
         eprintln!("warning: {w}");
     }

@@ -9,6 +9,7 @@ mod report;
 mod rules;
 mod sql;
 mod status;
+mod tor;
 
 use std::path::Path;
 
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Explain(args) => explain::run(&config, args),
         Command::Demo(args) => demo::run(&config, args),
         Command::Leaks(cmd) => leaks::run(&config, cmd),
+        Command::Tor(crate::cli::TorCommand::Import(args)) => tor::import(&config, args),
         Command::GenLog(args) => {
             let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;
             eprintln!(

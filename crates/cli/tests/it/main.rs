@@ -4,6 +4,8 @@
 mod browser;
 mod common;
 mod crash;
+mod firewall;
 mod ingest;
 mod leaks;
 mod sql;
+mod tor;
