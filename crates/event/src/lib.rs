@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod alert;
 pub mod category;
 pub mod http;
 pub mod leak;
@@ -30,6 +31,8 @@ pub use net::NetFlow;
 
 /// Names of the lake's tables.
 pub mod table {
+    /// Alerts raised by the live server, one row per raise or update.
+    pub const ALERT: &str = "alert";
     /// Web requests and WAF events.
     pub const HTTP: &str = "http";
     /// Ransomware leak-site posts.

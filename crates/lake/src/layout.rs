@@ -27,6 +27,11 @@ pub const TABLES: &[TableDef] = &[
         time_column: kansoku_event::http::col::TS,
     },
     TableDef {
+        name: table::ALERT,
+        schema: kansoku_event::alert::schema,
+        time_column: kansoku_event::alert::col::TS,
+    },
+    TableDef {
         name: table::NET,
         schema: kansoku_event::net::schema,
         time_column: kansoku_event::net::col::TS,

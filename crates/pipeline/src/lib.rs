@@ -21,6 +21,7 @@ mod chunk;
 pub mod config;
 pub mod enrichment;
 pub mod ingest;
+pub mod live;
 mod rejects;
 mod row;
 mod sequencer;

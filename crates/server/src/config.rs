@@ -1,0 +1,384 @@
+//! `serve.toml`: what `kansoku serve` listens on, where it spools, when it flushes, and
+//! how it alerts. Every field's `///` comment is its user documentation; unknown keys are
+//! errors, so a typo never silently falls back to a default.
+//!
+//! The file also holds the settings every command shares (`data_dir`, `[[tenant]]`,
+//! `[detect]`), so one file describes a server completely; see `serve.example.toml`.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use kansoku_enrich::tenant::TenantRule;
+use kansoku_parse::Format;
+use kansoku_pipeline::config::DetectConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::ServeError;
+
+/// The whole server configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Folder holding the lake, the spool and checkpoints (the same as `kansoku.toml`'s).
+    pub data_dir: PathBuf,
+    /// Tenant map, as in `kansoku.toml`: used for sources without a `tenant`.
+    #[serde(rename = "tenant")]
+    pub tenants: Vec<TenantRule>,
+    /// Detection rules, as in `kansoku.toml`.
+    pub detect: DetectConfig,
+    /// The durable spool between the sources and the lake.
+    pub spool: SpoolConfig,
+    /// The sources, one `[[source]]` table each; several may run at once.
+    #[serde(rename = "source")]
+    pub sources: Vec<SourceConfig>,
+    /// The dashboard and `/metrics` listener.
+    pub dashboard: DashboardConfig,
+    /// Online alerting.
+    pub alerts: crate::alert::AlertConfig,
+    /// File to which the bound addresses are written as JSON once every listener is up
+    /// (useful with port 0); empty = `<data_dir>/serve/listening.json`.
+    pub listen_file: Option<PathBuf>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            data_dir: PathBuf::from("kansoku-data"),
+            tenants: Vec::new(),
+            detect: DetectConfig::default(),
+            spool: SpoolConfig::default(),
+            sources: Vec::new(),
+            dashboard: DashboardConfig::default(),
+            alerts: crate::alert::AlertConfig::default(),
+            listen_file: None,
+        }
+    }
+}
+
+/// `[spool]`: durability, flush policy and bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpoolConfig {
+    /// When the spool calls fsync: `always` (before every acknowledgement; events survive
+    /// a power loss) or `never` (the kernel writes them back; events survive a crash or
+    /// SIGKILL of the server, not a power loss or kernel panic).
+    pub fsync: FsyncPolicy,
+    /// A segment is closed and flushed to the lake once it holds this many bytes.
+    pub segment_bytes: u64,
+    /// ... or once its first event is this many milliseconds old.
+    pub flush_after_ms: u64,
+    /// Upper bound of unflushed spool bytes; above it TCP reads pause, HTTP answers 503
+    /// with `Retry-After`, and UDP datagrams are dropped (and counted).
+    pub max_bytes: u64,
+    /// Seconds a client is told to wait (`Retry-After`) while the spool is full.
+    pub retry_after_secs: u32,
+}
+
+impl Default for SpoolConfig {
+    fn default() -> Self {
+        SpoolConfig {
+            fsync: FsyncPolicy::Always,
+            segment_bytes: 8 << 20,
+            flush_after_ms: 2000,
+            max_bytes: 1 << 30,
+            retry_after_secs: 2,
+        }
+    }
+}
+
+/// When the spool forces its writes to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FsyncPolicy {
+    /// fsync before acknowledging (group commit: one fsync covers every waiting event).
+    Always,
+    /// Never fsync; rely on the kernel's write-back.
+    Never,
+}
+
+/// The kind of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// Syslog over UDP (RFC 3164 or 5424), one message per datagram.
+    SyslogUdp,
+    /// Syslog over TCP, newline or octet-counting framing (RFC 6587), detected per connection.
+    SyslogTcp,
+    /// HTTP POST of NDJSON or raw lines, one record per line.
+    Http,
+    /// A file that is followed as it grows, across rotation.
+    File,
+}
+
+/// `[[source]]`: one source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Name of the source, stored in each record's `source` column; unique.
+    pub name: String,
+    /// `syslog-udp`, `syslog-tcp`, `http` or `file`.
+    pub kind: SourceKind,
+    /// Format of the log message (the syslog MSG part, each HTTP line, each file line):
+    /// one of `kansoku ingest --format`'s names, or `nginx:FORMAT` / `apache:FORMAT`.
+    pub format: String,
+    /// Tenant of every record of this source; when absent the tenant map decides.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// `ADDRESS:PORT` to listen on (network sources); port 0 picks a free port.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// The file to follow (`file` sources).
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Longest message, HTTP line or file line accepted, in bytes; longer ones are rejected.
+    #[serde(default = "default_max_message")]
+    pub max_message_bytes: usize,
+    /// Largest HTTP request body, in bytes (`http` sources).
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// Most TCP connections served at once (`syslog-tcp`); more wait to be accepted.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// How often a `file` source looks for new lines and rotation, in milliseconds.
+    #[serde(default = "default_poll_ms")]
+    pub poll_ms: u64,
+}
+
+fn default_max_message() -> usize {
+    64 * 1024
+}
+fn default_max_body() -> usize {
+    16 << 20
+}
+fn default_max_connections() -> usize {
+    256
+}
+fn default_poll_ms() -> u64 {
+    250
+}
+
+/// `[dashboard]`: the web dashboard, its API and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DashboardConfig {
+    /// `ADDRESS:PORT`; loopback by default. Any address other than 127.0.0.1 or ::1
+    /// requires a token.
+    pub listen: String,
+    /// Access token (bearer header or login form); prefer `token_file`.
+    pub token: Option<String>,
+    /// File holding the access token (its first line).
+    pub token_file: Option<PathBuf>,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            listen: "127.0.0.1:8470".into(),
+            token: None,
+            token_file: None,
+        }
+    }
+}
+
+impl SourceConfig {
+    /// The parsed format.
+    pub fn parsed_format(&self) -> Result<Format, ServeError> {
+        Format::from_name(&self.format).map_err(|e| self.invalid(e.to_string()))
+    }
+
+    /// The parsed listen address.
+    pub fn addr(&self) -> Result<SocketAddr, ServeError> {
+        let listen = self
+            .listen
+            .as_deref()
+            .ok_or_else(|| self.invalid("needs `listen = \"ADDRESS:PORT\"`".into()))?;
+        listen
+            .parse()
+            .map_err(|e| self.invalid(format!("listen {listen:?}: {e}")))
+    }
+
+    fn invalid(&self, message: String) -> ServeError {
+        ServeError::Config(format!("source {:?}: {message}", self.name))
+    }
+}
+
+impl ServeConfig {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<ServeConfig, ServeError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServeError::Config(format!("{}: {e}", path.display())))?;
+        let config = ServeConfig::parse(&text)
+            .map_err(|e| ServeError::Config(format!("{}: {e}", path.display())))?;
+        Ok(config)
+    }
+
+    /// Parses and checks configuration text; errors name the line or the source.
+    pub fn parse(text: &str) -> Result<ServeConfig, ServeError> {
+        let config: ServeConfig =
+            toml::from_str(text).map_err(|e| ServeError::Config(e.to_string()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: unique names, addresses, formats, paths, bounds.
+    pub fn check(&self) -> Result<(), ServeError> {
+        let mut names = HashSet::new();
+        for s in &self.sources {
+            if s.name.is_empty() || s.name.len() > 200 {
+                return Err(s.invalid("a name of 1 to 200 bytes is required".into()));
+            }
+            if !names.insert(&s.name) {
+                return Err(s.invalid("the name is used twice".into()));
+            }
+            let format = s.parsed_format()?;
+            match s.kind {
+                SourceKind::File => {
+                    if s.path.is_none() {
+                        return Err(s.invalid("needs `path = \"FILE\"`".into()));
+                    }
+                }
+                _ => {
+                    s.addr()?;
+                    if !format.line_oriented() {
+                        return Err(s.invalid(format!(
+                            "format {} spans several lines; only `file` sources can read it",
+                            format.name()
+                        )));
+                    }
+                }
+            }
+            if s.max_message_bytes == 0 || s.max_message_bytes > kansoku_parse::MAX_LINE {
+                return Err(s.invalid(format!(
+                    "max_message_bytes must be between 1 and {}",
+                    kansoku_parse::MAX_LINE
+                )));
+            }
+        }
+        if self.spool.segment_bytes < 4096 || self.spool.max_bytes < self.spool.segment_bytes {
+            return Err(ServeError::Config(
+                "[spool] segment_bytes must be at least 4096 and max_bytes at least segment_bytes"
+                    .into(),
+            ));
+        }
+        let addr: SocketAddr = self.dashboard.listen.parse().map_err(|e| {
+            ServeError::Config(format!(
+                "[dashboard] listen {:?}: {e}",
+                self.dashboard.listen
+            ))
+        })?;
+        if !is_local(&addr) && self.token()?.is_none() {
+            return Err(ServeError::Config(format!(
+                "[dashboard] listen {addr} is not 127.0.0.1 or ::1, so a token is required (token_file = \"FILE\")"
+            )));
+        }
+        self.alerts.check()?;
+        Ok(())
+    }
+
+    /// The dashboard token, read from `token_file` when set.
+    pub fn token(&self) -> Result<Option<String>, ServeError> {
+        if let Some(f) = &self.dashboard.token_file {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| ServeError::Config(format!("{}: {e}", f.display())))?;
+            let t = text.lines().next().unwrap_or_default().trim().to_string();
+            if t.len() < 16 {
+                return Err(ServeError::Config(format!(
+                    "{}: the token must have at least 16 characters",
+                    f.display()
+                )));
+            }
+            return Ok(Some(t));
+        }
+        Ok(self.dashboard.token.clone().filter(|t| !t.is_empty()))
+    }
+
+    /// The settings shared with the other commands, for compiling rules and tenants.
+    pub fn pipeline_config(&self) -> kansoku_pipeline::Config {
+        kansoku_pipeline::Config {
+            data_dir: self.data_dir.clone(),
+            tenants: self.tenants.clone(),
+            detect: self.detect.clone(),
+            ..kansoku_pipeline::Config::default()
+        }
+    }
+}
+
+/// Whether the dashboard may run without a token on `addr`: exactly 127.0.0.1 or ::1.
+pub fn is_local(addr: &SocketAddr) -> bool {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
+        std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+data_dir = "d"
+[[source]]
+name = "edge"
+kind = "syslog-tcp"
+listen = "127.0.0.1:0"
+format = "combined"
+tenant = "shop"
+"#;
+
+    #[test]
+    fn a_valid_file_parses() {
+        let c = ServeConfig::parse(OK).expect("valid");
+        assert_eq!(c.sources[0].kind, SourceKind::SyslogTcp);
+        assert_eq!(c.sources[0].max_message_bytes, 64 * 1024);
+        assert_eq!(c.spool.fsync, FsyncPolicy::Always);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let err = ServeConfig::parse(&OK.replace("tenant = ", "tennant = "))
+            .expect_err("unknown key")
+            .to_string();
+        assert!(err.contains("tennant"), "{err}");
+        let err = ServeConfig::parse(&OK.replace("127.0.0.1:0", "nowhere"))
+            .expect_err("bad address")
+            .to_string();
+        assert!(err.contains("edge") && err.contains("nowhere"), "{err}");
+        let err = ServeConfig::parse(&OK.replace("combined", "modsec-native"))
+            .expect_err("multi-line over syslog")
+            .to_string();
+        assert!(err.contains("only `file`"), "{err}");
+        let twice = format!("{OK}{}", &OK[OK.find("[[source]]").unwrap_or(0)..]);
+        let err = ServeConfig::parse(&twice).expect_err("dup").to_string();
+        assert!(err.contains("used twice"), "{err}");
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let c = ServeConfig::parse(include_str!("../serve.example.toml")).expect("example parses");
+        let kinds: Vec<_> = c.sources.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                SourceKind::SyslogTcp,
+                SourceKind::SyslogUdp,
+                SourceKind::Http,
+                SourceKind::File
+            ]
+        );
+        assert_eq!(c.spool, SpoolConfig::default());
+        assert_eq!(c.alerts, crate::alert::AlertConfig::default());
+    }
+
+    #[test]
+    fn a_public_dashboard_needs_a_token() {
+        let text = format!("{OK}\n[dashboard]\nlisten = \"0.0.0.0:8470\"\n");
+        let err = ServeConfig::parse(&text).expect_err("no token").to_string();
+        assert!(err.contains("token"), "{err}");
+        let text =
+            format!("{OK}\n[dashboard]\nlisten = \"0.0.0.0:8470\"\ntoken = \"0123456789abcdef\"\n");
+        assert!(ServeConfig::parse(&text).is_ok());
+        assert!(!is_local(&"127.0.0.2:1".parse().expect("addr")));
+        assert!(is_local(&"[::1]:1".parse().expect("addr")));
+    }
+}

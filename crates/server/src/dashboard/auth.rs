@@ -1,0 +1,140 @@
+//! The token check: a bearer header or the login cookie, compared in constant time.
+//! Without a valid token every route answers 401; pages get the login form with it, so a
+//! browser can log in, and the form's POST sets an HttpOnly, SameSite=Strict cookie.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::Board;
+
+/// Name of the login cookie.
+pub const COOKIE: &str = "kansoku_token";
+
+/// Equality whose time depends only on the lengths, not on where the bytes differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn presented(headers: &HeaderMap) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        out.push(t.trim().to_string());
+    }
+    for v in headers.get_all(header::COOKIE) {
+        let Ok(v) = v.to_str() else { continue };
+        for part in v.split(';') {
+            if let Some(t) = part.trim().strip_prefix(&format!("{COOKIE}=")) {
+                out.push(t.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether the request carries the token (always true when none is configured).
+pub fn authorised(board: &Board, headers: &HeaderMap) -> bool {
+    match &board.token {
+        None => true,
+        Some(token) => presented(headers)
+            .iter()
+            .any(|t| constant_time_eq(t.as_bytes(), token.as_bytes())),
+    }
+}
+
+/// Middleware: lets through authorised requests and the login POST; 401 for the rest.
+pub async fn require_token(State(board): State<Arc<Board>>, req: Request, next: Next) -> Response {
+    let login = req.method() == Method::POST && req.uri().path() == "/login";
+    if login || authorised(&board, req.headers()) {
+        return next.run(req).await;
+    }
+    let page = req.method() == Method::GET
+        && !req.uri().path().starts_with("/api/")
+        && !req.uri().path().starts_with("/static/")
+        && req.uri().path() != "/events"
+        && req.uri().path() != "/metrics";
+    let mut res = if page {
+        Html(login_page(false)).into_response()
+    } else {
+        "a token is required (Authorization: Bearer TOKEN)\n".into_response()
+    };
+    *res.status_mut() = StatusCode::UNAUTHORIZED;
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer realm=\"kansoku\""),
+    );
+    res
+}
+
+/// The login form's fields.
+#[derive(Deserialize)]
+pub struct Login {
+    token: String,
+}
+
+/// `POST /login`: sets the cookie on the right token, 401 with the form otherwise.
+pub async fn login(State(board): State<Arc<Board>>, Form(form): Form<Login>) -> Response {
+    let ok = match &board.token {
+        None => true,
+        Some(t) => constant_time_eq(form.token.trim().as_bytes(), t.as_bytes()),
+    };
+    if !ok {
+        let mut res = Html(login_page(true)).into_response();
+        *res.status_mut() = StatusCode::UNAUTHORIZED;
+        return res;
+    }
+    let cookie = format!(
+        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
+        form.token.trim()
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, cookie),
+            (header::LOCATION, "/".to_string()),
+        ],
+    )
+        .into_response()
+}
+
+fn login_page(failed: bool) -> String {
+    let msg = if failed {
+        r#"<p class="error">That token is not valid.</p>"#
+    } else {
+        ""
+    };
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kansoku — log in</title><link rel="stylesheet" href="/static/dashboard.css"></head><body><main class="login"><h1>kansoku 観測</h1>{msg}<form method="post" action="/login"><label>Access token <input type="password" name="token" autocomplete="current-password" required></label><button type="submit">Log in</button></form></main></body></html>"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(constant_time_eq(b"0123456789abcdef", b"0123456789abcdef"));
+        assert!(!constant_time_eq(b"0123456789abcdef", b"0123456789abcdeF"));
+        assert!(!constant_time_eq(b"short", b"shorter"));
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=b; kansoku_token=xyz".parse().expect("header"),
+        );
+        h.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("header"));
+        assert_eq!(presented(&h), ["abc", "xyz"]);
+    }
+}

@@ -1,0 +1,58 @@
+//! Errors of the server.
+
+use std::path::{Path, PathBuf};
+
+/// What stops the server from starting or running.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The configuration is invalid; the message names the key or the source.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A listener could not be bound.
+    #[error("source {0:?}: cannot listen on {1}: {2}")]
+    Bind(String, String, std::io::Error),
+    /// A file system operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The lake could not be written.
+    #[error(transparent)]
+    Lake(#[from] kansoku_lake::LakeError),
+    /// Rules or the tenant map could not be compiled.
+    #[error(transparent)]
+    Pipeline(#[from] kansoku_pipeline::config::ConfigError),
+    /// A worker thread stopped unexpectedly.
+    #[error("the {0} thread stopped unexpectedly")]
+    Thread(&'static str),
+}
+
+impl ServeError {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> ServeError {
+        ServeError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename, folder fsync).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ServeError> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| ServeError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| ServeError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| ServeError::io(path, e))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

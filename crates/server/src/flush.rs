@@ -1,0 +1,227 @@
+//! The flusher: sealed spool segments → parse, attribute, detect → one lake batch each,
+//! committed exactly once.
+//!
+//! Commit protocol (the lake's own, see `kansoku_lake::SourceGuard`): the spool is one
+//! lake source whose checkpoint offset is the number of the first segment not yet in the
+//! lake. For segment N: (1) the checkpoint records the batch files as pending, (2) the
+//! files are written (hidden name, fsync, rename), (3) tailed files' positions are saved,
+//! (4) the checkpoint commits offset N+1, (5) the segment file is deleted. A crash before
+//! (4) leaves N pending: the next start deletes its files and replays N. A crash after (4)
+//! leaves a segment below the offset, which the next start deletes unread.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Instant;
+
+use kansoku_event::{HttpRequest, table};
+use kansoku_lake::{Counts, Fingerprint, Lake, SourceGuard};
+use kansoku_pipeline::config::Context;
+use kansoku_pipeline::live::{LiveProcessor, LiveSource};
+use serde::{Deserialize, Serialize};
+
+use crate::ServeError;
+use crate::metrics::Metrics;
+use crate::spool::{Sealed, record};
+
+/// The identity of the spool among the lake's sources.
+pub fn spool_fingerprint() -> Fingerprint {
+    Fingerprint::of(b"kansoku serve spool")
+}
+
+/// The spool's checkpoint, locked for the life of the server.
+pub fn acquire_checkpoint(lake: &Lake) -> Result<SourceGuard, ServeError> {
+    let mut guard = SourceGuard::acquire(&lake.ingest_dir(), &spool_fingerprint(), None)?;
+    if guard.checkpoint.paths.is_empty() {
+        guard.checkpoint.paths.push("kansoku serve (spool)".into());
+        guard.checkpoint.format = "serve".into();
+    }
+    Ok(guard)
+}
+
+/// Positions of tailed files committed with the lake, per source name.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TailPositions {
+    /// Source name → (inode, byte offset, line).
+    pub files: HashMap<String, (u64, u64, u64)>,
+}
+
+impl TailPositions {
+    /// Reads `<data>/serve/tails.json` (empty when absent or unreadable).
+    pub fn load(path: &std::path::Path) -> TailPositions {
+        fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// The flusher's state.
+pub struct Flusher {
+    /// The lake.
+    pub lake: Lake,
+    /// The spool's checkpoint.
+    pub guard: SourceGuard,
+    /// Parse → detect.
+    pub processor: LiveProcessor,
+    /// Configured sources by name.
+    pub sources: HashMap<String, LiveSource>,
+    /// Where tail positions are saved.
+    pub tails_path: PathBuf,
+    /// Committed tail positions.
+    pub tails: TailPositions,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Detected rows go to the alert engine (never blocks: a full queue drops and counts).
+    pub alerts: Option<SyncSender<Vec<HttpRequest>>>,
+    /// Where lines that do not parse are set aside.
+    pub rejects_dir: PathBuf,
+}
+
+impl Flusher {
+    /// Flushes segments as they come until the channel closes.
+    pub fn run(mut self, rx: Receiver<Sealed>) -> Result<(), ServeError> {
+        for sealed in rx {
+            self.flush(&sealed)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one segment to the lake and deletes it.
+    pub fn flush(&mut self, sealed: &Sealed) -> Result<(), ServeError> {
+        let started = Instant::now();
+        let bytes = fs::read(&sealed.path).map_err(|e| ServeError::io(&sealed.path, e))?;
+        let decoded = record::decode(&bytes);
+        let mut counts = Counts::default();
+        let mut rejects = Vec::new();
+        let mut tails = self.tails.clone();
+        let mut detected = Vec::new();
+        for rec in &decoded.records {
+            counts.lines += 1;
+            let Some(src) = self.sources.get(&rec.source) else {
+                rejects.push(reject(rec, "this source is no longer configured"));
+                continue;
+            };
+            let out = self
+                .processor
+                .push(src, &rec.message, rec.line, rec.received);
+            for (_, why) in &out.rejected {
+                rejects.push(reject(rec, why));
+            }
+            if let Some(m) = self.metrics.source(&rec.source) {
+                m.stored.fetch_add(out.stored, Ordering::Relaxed);
+                m.rejected
+                    .fetch_add(out.rejected.len() as u64, Ordering::Relaxed);
+            }
+            if rec.inode != 0 {
+                tails
+                    .files
+                    .insert(rec.source.clone(), (rec.inode, rec.offset, rec.line));
+            }
+            detected.extend(out.records);
+        }
+        counts.rejected = rejects.len() as u64;
+        let batch = self.processor.finish_batch();
+        counts.stored = batch.num_rows() as u64;
+        let name = format!("serve-{:016x}", sealed.seq);
+        {
+            let _lock = self.lake.lock_shared()?;
+            if !rejects.is_empty() {
+                self.write_rejects(&name, &rejects)?;
+            }
+            self.lake
+                .write_batch(table::HTTP, &name, &batch, Some(&mut self.guard))?;
+            if tails != self.tails {
+                save_tails(&self.tails_path, &tails)?;
+                self.tails = tails;
+            }
+            let line = self.guard.checkpoint.line + counts.lines;
+            self.guard.commit(sealed.seq + 1, line, counts)?;
+        }
+        match fs::remove_file(&sealed.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(ServeError::io(&sealed.path, e)),
+        }
+        self.metrics.spool_bytes.fetch_sub(
+            sealed
+                .bytes
+                .min(self.metrics.spool_bytes.load(Ordering::Relaxed)),
+            Ordering::Relaxed,
+        );
+        self.metrics.observe_flush(started.elapsed().as_secs_f64());
+        let hits: Vec<HttpRequest> = detected
+            .into_iter()
+            .filter(|r| !r.rule_ids.is_empty())
+            .collect();
+        self.metrics
+            .detections
+            .fetch_add(hits.len() as u64, Ordering::Relaxed);
+        self.metrics.count_detections(hits.iter().map(|r| r.ts));
+        if let Some(tx) = &self.alerts {
+            if !hits.is_empty() {
+                if let Err(TrySendError::Full(lost)) = tx.try_send(hits) {
+                    eprintln!(
+                        "kansoku serve: the alert engine is behind; {} detections not evaluated",
+                        lost.len()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_rejects(&self, name: &str, rejects: &[serde_json::Value]) -> Result<(), ServeError> {
+        let path = self.rejects_dir.join(format!("{name}.ndjson"));
+        let mut text = Vec::new();
+        for r in rejects {
+            let _ = serde_json::to_writer(&mut text, r);
+            text.push(b'\n');
+        }
+        let mut f = fs::File::create(&path).map_err(|e| ServeError::io(&path, e))?;
+        f.write_all(&text)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| ServeError::io(&path, e))
+    }
+}
+
+fn reject(rec: &record::SpoolRecord, why: &str) -> serde_json::Value {
+    serde_json::json!({
+        "source": rec.source,
+        "line": rec.line,
+        "reason": why,
+        "text": String::from_utf8_lossy(&rec.message[..rec.message.len().min(4096)]),
+    })
+}
+
+fn save_tails(path: &std::path::Path, tails: &TailPositions) -> Result<(), ServeError> {
+    let bytes = serde_json::to_vec_pretty(tails).unwrap_or_default();
+    crate::error::write_atomic(path, &bytes)
+}
+
+/// Builds the live sources from the configuration.
+pub fn live_sources(
+    ctx_sources: &[crate::config::SourceConfig],
+) -> Result<HashMap<String, LiveSource>, ServeError> {
+    let mut out = HashMap::new();
+    for s in ctx_sources {
+        out.insert(
+            s.name.clone(),
+            LiveSource {
+                name: s.name.clone(),
+                format: s.parsed_format()?,
+                tenant: s.tenant.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// A processor for the context's rules.
+pub fn processor(ctx: &Context) -> LiveProcessor {
+    LiveProcessor::new(ctx)
+}

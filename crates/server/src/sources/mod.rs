@@ -1,0 +1,101 @@
+//! Live sources. Every source module has the same shape: `bind(&SourceConfig)` opens the
+//! socket or file (so that start-up fails early and bound ports are known), and `run(self,
+//! SourceEnv)` takes events until shutdown, writing each to the spool before it is
+//! acknowledged. To add a source: a module here with that shape, a [`SourceKind`] variant,
+//! and one arm in [`crate::server`]'s start-up.
+//!
+//! | kind | module | acknowledgement |
+//! |---|---|---|
+//! | `syslog-udp` | [`syslog_udp`] | none (UDP); drops while the spool is full are counted |
+//! | `syslog-tcp` | [`syslog_tcp`] | the next read happens only after the spool has what was read |
+//! | `http` | [`http`] | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
+//! | `file` | [`file_tail`] | the file position advances with the spool |
+//!
+//! [`SourceKind`]: crate::config::SourceKind
+
+pub mod file_tail;
+pub mod http;
+pub mod syslog_tcp;
+pub mod syslog_udp;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::watch;
+
+use crate::metrics::{Metrics, SourceMetrics};
+use crate::spool::{Spool, record};
+
+/// What a running source needs.
+#[derive(Clone)]
+pub struct SourceEnv {
+    /// The source's name.
+    pub name: String,
+    /// The spool.
+    pub spool: Spool,
+    /// Counters (the source's own are found by name).
+    pub metrics: Arc<Metrics>,
+    /// Becomes `true` when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+    /// Longest message accepted.
+    pub max_message: usize,
+    /// Seconds a client is told to wait while the spool is full.
+    pub retry_after: u32,
+}
+
+impl SourceEnv {
+    /// This source's counters.
+    pub fn counters(&self) -> &SourceMetrics {
+        self.metrics
+            .source(&self.name)
+            .expect("counters exist for every configured source")
+    }
+
+    /// Counts one arriving message and, unless it is too long, encodes it into `out`
+    /// (syslog header stripped when `syslog`). Returns whether it was encoded.
+    pub fn take(&self, out: &mut Vec<u8>, raw: &[u8], syslog: bool, now: i64) -> bool {
+        let c = self.counters();
+        let line = c.received.fetch_add(1, Ordering::Relaxed) + 1;
+        if raw.len() > self.max_message {
+            c.rejected.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        let (msg, ts) = if syslog {
+            let m = crate::syslog::parse(raw, year_of(now));
+            (m.msg, m.ts.unwrap_or(now))
+        } else {
+            (raw, now)
+        };
+        if msg.iter().all(u8::is_ascii_whitespace) {
+            return false;
+        }
+        record::encode(out, &self.name, ts, (0, 0, line), msg);
+        true
+    }
+
+    /// Whether shutdown was asked for.
+    pub fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+}
+
+/// The current time, microseconds since the epoch, UTC.
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+fn year_of(micros: i64) -> i32 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.year())
+        .unwrap_or(1970)
+}
+
+/// Waits until `rx` says shutdown (or its sender is gone).
+pub async fn stopped(mut rx: watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}

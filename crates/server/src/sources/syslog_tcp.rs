@@ -1,0 +1,146 @@
+//! Syslog over TCP, newline or octet-counting framing, detected per connection.
+//!
+//! Each connection reads, frames, writes the messages to the spool, and only then reads
+//! again: what the server has read is what it has acknowledged at the TCP level, and while
+//! the spool is over its bound the connection stops reading, so the sender's TCP window
+//! closes and it slows down (backpressure without loss). At most `max_connections` are
+//! served at once; further ones wait in the listen queue.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use super::{SourceEnv, now_micros, stopped};
+use crate::ServeError;
+use crate::config::SourceConfig;
+use crate::syslog::{Frame, Framer};
+
+/// A bound TCP source.
+pub struct SyslogTcp {
+    listener: TcpListener,
+    max_connections: usize,
+}
+
+/// Bytes read at a time.
+const READ: usize = 64 * 1024;
+
+impl SyslogTcp {
+    /// Binds the listener.
+    pub async fn bind(cfg: &SourceConfig) -> Result<(SyslogTcp, SocketAddr), ServeError> {
+        let addr = cfg.addr()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        Ok((
+            SyslogTcp {
+                listener,
+                max_connections: cfg.max_connections.max(1),
+            },
+            local,
+        ))
+    }
+
+    /// Accepts connections until shutdown.
+    pub async fn run(self, env: SourceEnv) {
+        let slots = Arc::new(Semaphore::new(self.max_connections));
+        let stop = stopped(env.shutdown.clone());
+        tokio::pin!(stop);
+        loop {
+            let permit = tokio::select! {
+                p = Arc::clone(&slots).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                () = &mut stop => break,
+            };
+            let stream = tokio::select! {
+                r = self.listener.accept() => match r {
+                    Ok((s, _)) => s,
+                    Err(_) => {
+                        // Out of file descriptors and the like: wait rather than spin.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let env = env.clone();
+            tokio::spawn(async move {
+                connection(stream, env).await;
+                drop(permit);
+            });
+        }
+    }
+}
+
+async fn connection(mut stream: TcpStream, env: SourceEnv) {
+    let _ = stream.set_nodelay(true);
+    let mut framer = Framer::new(env.max_message);
+    let mut buf: Vec<u8> = Vec::with_capacity(READ);
+    let stop = stopped(env.shutdown.clone());
+    tokio::pin!(stop);
+    loop {
+        while env.spool.is_full() {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(20)) => {}
+                () = &mut stop => return,
+            }
+        }
+        let start = buf.len();
+        buf.resize(start + READ, 0);
+        let n = tokio::select! {
+            r = stream.read(&mut buf[start..]) => r.unwrap_or(0),
+            () = &mut stop => return,
+        };
+        buf.truncate(start + n);
+        let eof = n == 0;
+        let now = now_micros();
+        let mut out = Vec::new();
+        let mut taken = 0u64;
+        let mut broken = false;
+        let used = framer.frames(&buf, |f| match f {
+            Frame::Message(m) => taken += u64::from(env.take(&mut out, m, true, now)),
+            Frame::TooLong(_) => {
+                let c = env.counters();
+                c.received.fetch_add(1, Ordering::Relaxed);
+                c.rejected.fetch_add(1, Ordering::Relaxed);
+            }
+            Frame::Broken => broken = true,
+        });
+        buf.drain(..used);
+        if eof && let Some(last) = framer.finish(&buf) {
+            taken += u64::from(env.take(&mut out, last, true, now));
+        }
+        if taken > 0 {
+            let c = env.counters();
+            match env.spool.append(out).await {
+                Ok(()) => c.accepted.fetch_add(taken, Ordering::Relaxed),
+                Err(e) => {
+                    c.dropped.fetch_add(taken, Ordering::Relaxed);
+                    eprintln!("kansoku serve: {}: {e}; closing the connection", env.name);
+                    return;
+                }
+            };
+        }
+        if broken {
+            let c = env.counters();
+            c.rejected.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "kansoku serve: {}: a length prefix is not a number; closing the connection",
+                env.name
+            );
+            return;
+        }
+        if eof {
+            return;
+        }
+    }
+}

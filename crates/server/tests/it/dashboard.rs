@@ -1,0 +1,158 @@
+//! The dashboard off 127.0.0.1 requires its token on every route; answers carry the
+//! security headers; strings from logs are escaped; alerts appear in the API.
+
+use crate::common::*;
+
+const TOKEN: &str = "s3cret-token-0123456789";
+
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/alerts"),
+    ("GET", "/api/overview"),
+    ("GET", "/api/alerts"),
+    ("GET", "/api/chart"),
+    ("GET", "/events"),
+    ("GET", "/metrics"),
+    ("GET", "/static/dashboard.js"),
+    ("GET", "/static/dashboard.css"),
+    ("GET", "/nowhere"),
+    ("POST", "/"),
+];
+
+#[test]
+fn off_loopback_every_route_needs_the_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).expect("token");
+    let extra = format!(
+        "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n"
+    );
+    // 127.0.0.2 is loopback on Linux but not 127.0.0.1: it stands for a public address.
+    let text = config_text(&data, &extra).replace(
+        "listen = \"127.0.0.1:0\"\n[alerts]",
+        &format!(
+            "listen = \"127.0.0.2:0\"\ntoken_file = {:?}\n[alerts]",
+            token_file.to_string_lossy()
+        ),
+    );
+    // Without a token the configuration is refused outright.
+    let no_token = text.replace(
+        &format!("token_file = {:?}\n", token_file.to_string_lossy()),
+        "",
+    );
+    let err = kansoku_server::ServeConfig::parse(&no_token).expect_err("token required");
+    assert!(err.to_string().contains("token"), "{err}");
+
+    let server = start(&text);
+    let board = server.addr("dashboard").to_string();
+    assert!(board.starts_with("127.0.0.2:"), "{board}");
+    for (method, path) in ROUTES {
+        let (status, headers, _) = http(&board, method, path, &[], b"");
+        assert_eq!(status, 401, "{method} {path} without a token");
+        assert!(
+            headers
+                .get("content-security-policy")
+                .is_some_and(|c| c.contains("frame-ancestors 'none'"))
+        );
+        let (status, _, _) = http(
+            &board,
+            method,
+            path,
+            &[("Authorization", "Bearer wrong-token-0123456789")],
+            b"",
+        );
+        assert_eq!(status, 401, "{method} {path} with a wrong token");
+    }
+    let bearer = format!("Bearer {TOKEN}");
+    let (status, headers, body) = http(&board, "GET", "/", &[("Authorization", &bearer)], b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers.get("x-frame-options").map(String::as_str),
+        Some("DENY")
+    );
+    assert_eq!(
+        headers.get("x-content-type-options").map(String::as_str),
+        Some("nosniff")
+    );
+    let csp = headers
+        .get("content-security-policy")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(body.contains(r#"<script src="/static/dashboard.js" defer></script>"#));
+    assert!(!body.contains("<script>"), "no inline script");
+    // The login form sets an HttpOnly cookie that then opens every page.
+    let form = format!("token={TOKEN}");
+    let (status, headers, _) = http(
+        &board,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    );
+    assert_eq!(status, 303);
+    let cookie = headers.get("set-cookie").cloned().unwrap_or_default();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap_or_default().to_string();
+    let (status, _, _) = http(&board, "GET", "/api/overview", &[("Cookie", &pair)], b"");
+    assert_eq!(status, 200);
+    let (status, _, _) = http(
+        &board,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"token=nope",
+    );
+    assert_eq!(status, 401);
+    server.stop();
+}
+
+#[test]
+fn log_strings_are_escaped_in_pages_and_alerts_reach_the_api() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let extra = "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\ntenant = \"<img src=x onerror=alert(1)>\"\n[[alerts.threshold]]\ncategory = \"*\"\ncount = 3\nwindow_secs = 600\n";
+    let server = start(&config_text(&data, extra));
+    let board = server.addr("dashboard").to_string();
+    let body: String = (0..5)
+        .map(|i| {
+            combined(
+                "203.0.113.66",
+                &format!("/?id=1%27%20UNION%20SELECT%20password%20FROM%20users--{i}"),
+            ) + "\n"
+        })
+        .collect();
+    let (status, _, _) = http(server.addr("push"), "POST", "/", &[], body.as_bytes());
+    assert_eq!(status, 200);
+    wait_for(30, "an alert", || {
+        let (_, _, a) = http(&board, "GET", "/api/alerts", &[], b"");
+        a.contains("\"kind\":\"threshold\"")
+    });
+    let (_, _, page) = http(&board, "GET", "/", &[], b"");
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "tenant escaped"
+    );
+    assert!(!page.contains("<img src=x"), "no raw markup from logs");
+    assert!(
+        page.contains("class=\"chart hourly-chart\""),
+        "the report's hourly chart"
+    );
+    assert!(
+        metric(
+            &board,
+            "kansoku_alerts_total{kind=\"threshold\",event=\"raised\""
+        ) >= 1
+    );
+    assert!(metric(&board, "kansoku_detections_total") >= 5);
+    server.stop();
+    let kinds = column(&data, "SELECT DISTINCT kind FROM alert ORDER BY kind");
+    assert!(kinds.contains(&"threshold".to_string()), "{kinds:?}");
+}

@@ -1,0 +1,213 @@
+//! Every source kind into the lake: syslog over TCP (both framings, RFC 3164 and 5424),
+//! UDP, HTTP push, and a tailed file across rename and copytruncate rotation and a restart.
+
+use std::io::Write;
+use std::net::{TcpStream, UdpSocket};
+
+use crate::common::*;
+
+fn sources(log: &std::path::Path) -> String {
+    format!(
+        r#"
+[[source]]
+name = "tcp"
+kind = "syslog-tcp"
+listen = "127.0.0.1:0"
+format = "combined"
+tenant = "shop"
+[[source]]
+name = "udp"
+kind = "syslog-udp"
+listen = "127.0.0.1:0"
+format = "combined"
+[[source]]
+name = "push"
+kind = "http"
+listen = "127.0.0.1:0"
+format = "combined"
+tenant = "blog"
+[[source]]
+name = "tail"
+kind = "file"
+path = {log:?}
+format = "combined"
+poll_ms = 20
+"#
+    )
+}
+
+#[test]
+fn every_source_reaches_the_lake() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let log = dir.path().join("access.log");
+    std::fs::write(
+        &log,
+        format!(
+            "{}\n{}\n",
+            combined("192.0.2.1", "/tail/1"),
+            combined("192.0.2.1", "/tail/2")
+        ),
+    )
+    .expect("log");
+    let text = config_text(&data, &sources(&log));
+    let server = start(&text);
+
+    // TCP, octet counting, RFC 5424 carrying an nginx line (one connection)...
+    let mut tcp = TcpStream::connect(server.addr("tcp")).expect("tcp");
+    for i in 0..3 {
+        let msg = format!(
+            "<190>1 2026-10-01T01:00:00Z web1 nginx - - - {}",
+            combined("203.0.113.5", &format!("/tcp5424/{i}"))
+        );
+        write!(tcp, "{} {msg}", msg.len()).expect("send");
+    }
+    drop(tcp);
+    // ...and newline framing with RFC 3164 headers (another connection).
+    let mut tcp = TcpStream::connect(server.addr("tcp")).expect("tcp");
+    for i in 0..3 {
+        writeln!(
+            tcp,
+            "<190>Oct  1 01:00:00 web1 nginx[77]: {}",
+            combined("203.0.113.6", &format!("/tcp3164/{i}"))
+        )
+        .expect("send");
+    }
+    // A broken line is rejected, the connection goes on.
+    writeln!(
+        tcp,
+        "<190>Oct  1 01:00:00 web1 nginx: this is not an access log line"
+    )
+    .expect("send");
+    drop(tcp);
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    for i in 0..3 {
+        let msg = format!(
+            "<14>Oct  1 01:00:00 fw1 nginx: {}",
+            combined("198.51.100.7", &format!("/udp/{i}"))
+        );
+        udp.send_to(msg.as_bytes(), server.addr("udp"))
+            .expect("udp send");
+    }
+    let body = (0..3)
+        .map(|i| combined("198.51.100.8", &format!("/push/{i}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, _, answer) = http(
+        server.addr("push"),
+        "POST",
+        "/",
+        &[("Content-Type", "text/plain")],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"accepted\":3"), "{answer}");
+    let (status, headers, _) = http(server.addr("push"), "GET", "/", &[], b"");
+    assert_eq!(
+        (status, headers.get("allow").map(String::as_str)),
+        (405, Some("POST"))
+    );
+
+    // Rotation by rename: the old file's rest is read, then the new file from its start.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open");
+    writeln!(f, "{}", combined("192.0.2.1", "/tail/3")).expect("append");
+    drop(f);
+    wait_for(30, "tail/3 read", || {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"tail\"",
+        ) >= 3
+    });
+    std::fs::rename(&log, dir.path().join("access.log.1")).expect("rotate");
+    std::fs::write(&log, format!("{}\n", combined("192.0.2.1", "/tail/4"))).expect("new file");
+    wait_for(30, "tail/4 read", || {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"tail\"",
+        ) >= 4
+    });
+    // Rotation by copytruncate: the file shrinks, reading starts again at 0.
+    std::fs::write(&log, format!("{}\n", combined("192.0.2.1", "/tail/5"))).expect("truncate");
+    wait_for(30, "tail/5 read", || {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"tail\"",
+        ) >= 5
+    });
+    wait_for(30, "udp", || {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"udp\"",
+        ) >= 3
+    });
+    let summary = server.stop();
+    assert_eq!(summary.accepted, 3 + 4 + 3 + 3 + 5);
+
+    // Lines written while the server is down are read after the restart, once.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open");
+    writeln!(f, "{}", combined("192.0.2.1", "/tail/6")).expect("append");
+    drop(f);
+    let server = start(&text);
+    wait_for(30, "tail/6 read", || {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"tail\"",
+        ) >= 1
+    });
+    let again = server.stop();
+    assert_eq!(again.accepted, 1, "only the new line is read again");
+
+    let mut paths = column(&data, "SELECT path FROM http ORDER BY path");
+    paths.sort();
+    let mut expected: Vec<String> = Vec::new();
+    for (prefix, n) in [("tcp5424", 3), ("tcp3164", 3), ("udp", 3), ("push", 3)] {
+        expected.extend((0..n).map(|i| format!("/{prefix}/{i}")));
+    }
+    expected.extend((1..=6).map(|i| format!("/tail/{i}")));
+    expected.sort();
+    assert_eq!(paths, expected);
+    assert_eq!(
+        column(
+            &data,
+            "SELECT DISTINCT tenant FROM http WHERE source = 'tcp'"
+        ),
+        ["shop"]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT DISTINCT tenant FROM http WHERE source = 'push'"
+        ),
+        ["blog"]
+    );
+    assert_eq!(
+        column(
+            &data,
+            "SELECT DISTINCT tenant FROM http WHERE source = 'udp'"
+        ),
+        ["default"]
+    );
+    // The rejected line is set aside with its source.
+    let rejects: String = std::fs::read_dir(data.join("rejects"))
+        .expect("rejects")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect();
+    assert!(
+        rejects.contains("this is not an access log line")
+            && rejects.contains("\"source\":\"tcp\""),
+        "{rejects}"
+    );
+    // Graceful shutdown flushed everything: no segment is left.
+    let left: Vec<_> = std::fs::read_dir(data.join("spool"))
+        .expect("spool")
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
