@@ -1,14 +1,19 @@
 //! One module per command; each takes its parsed arguments and the loaded configuration.
 
+mod case;
+mod deadlines;
 mod demo;
+mod evidence;
 mod explain;
 mod ingest;
 mod lake;
 pub(crate) mod leaks;
+mod recovery;
 mod report;
 mod rules;
 mod sql;
 mod status;
+mod timeline;
 mod tor;
 
 use std::path::Path;
@@ -35,6 +40,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Eval { data } => rules::eval(&config, &data),
         Command::Explain(args) => explain::run(&config, args),
         Command::Demo(args) => demo::run(&config, args),
+        Command::Case(cmd) => case::run(&config, cmd),
+        Command::Evidence(cmd) => evidence::run(&config, cmd),
+        Command::Deadlines(args) => deadlines::run(&config, args),
+        Command::Recovery(cmd) => recovery::run(&config, cmd),
+        Command::Timeline(args) => timeline::run(&config, args),
         Command::Leaks(cmd) => leaks::run(&config, cmd),
         Command::Tor(crate::cli::TorCommand::Import(args)) => tor::import(&config, args),
         Command::GenLog(args) => {

@@ -30,7 +30,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<u8> {
         None => kansoku_analyze::period::default_tz(lang),
     };
     let rt = super::runtime()?;
-    let report = rt.block_on(async {
+    let mut report = rt.block_on(async {
         let ctx = lake.session().await?;
         let period = match (&args.month, &args.from, &args.to) {
             (Some(m), _, _) => parse_month(m)?,
@@ -52,6 +52,15 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<u8> {
         req.title = config.report.organisation.clone();
         anyhow::Ok(build_report(&ctx, &req).await?)
     })?;
+    // Section 6 (incidents by type and year) comes from the case folders, not the lake.
+    let cases = kansoku_ir::case::Cases::new(&config.data_dir).list()?;
+    for p in &cases.problems {
+        eprintln!("kansoku: section 6 skips {p}");
+    }
+    if let Some(s) = kansoku_ir::section::incidents_section(cases.cases.iter().map(|c| &c.meta), tz)
+    {
+        report.sections.push(s);
+    }
     if args.explain {
         print_queries(&report);
         return Ok(crate::exit::OK);

@@ -6,6 +6,7 @@ mod common;
 mod crash;
 mod firewall;
 mod ingest;
+mod ir;
 mod leaks;
 mod sql;
 mod tor;

@@ -1,0 +1,183 @@
+//! `kansoku evidence`: add, import, list, verify, export.
+
+use chrono::Utc;
+use kansoku_ir::case::Cases;
+use kansoku_ir::evidence::{self, AddOptions};
+use kansoku_ir::import::Tool;
+use kansoku_ir::verify::{VerifyReport, verify_dir};
+use kansoku_pipeline::Config;
+
+use crate::cli::EvidenceCommand;
+
+pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
+    let cases = Cases::new(&config.data_dir);
+    match cmd {
+        EvidenceCommand::Add {
+            case,
+            paths,
+            kind,
+            handler,
+            host,
+            no_copy,
+        } => {
+            let mut case = cases.open(&case)?;
+            let opts = AddOptions {
+                kind: kind.parse()?,
+                handler,
+                host,
+                no_copy,
+            };
+            let out = evidence::add(&mut case, &paths, &opts, Utc::now())?;
+            for r in &out.added {
+                let how = r.stored.as_deref().unwrap_or("recorded in place");
+                println!(
+                    "{}  {}  {}  {}",
+                    r.id,
+                    r.sha256.as_deref().unwrap_or("-"),
+                    r.source_path,
+                    how
+                );
+                if let Some(link) = &r.followed_symlink {
+                    eprintln!("  followed symbolic link {link}");
+                }
+            }
+            for r in &out.refused {
+                eprintln!("kansoku: refused {r}");
+            }
+            eprintln!(
+                "{} file(s) registered, {} refused",
+                out.added.len(),
+                out.refused.len()
+            );
+            Ok(if out.refused.is_empty() {
+                crate::exit::OK
+            } else {
+                crate::exit::REJECTED
+            })
+        }
+        EvidenceCommand::Import {
+            case,
+            log,
+            tool,
+            kind,
+            handler,
+            host,
+        } => {
+            let mut case = cases.open(&case)?;
+            let tool = match tool.as_str() {
+                "kape" => Tool::Kape,
+                "uac" => Tool::Uac,
+                _ => Tool::HashList,
+            };
+            let opts = AddOptions {
+                kind: kind.parse()?,
+                handler,
+                host,
+                no_copy: false,
+            };
+            let out = kansoku_ir::import::import(&mut case, &log, tool, &opts, Utc::now())?;
+            for r in &out.imported {
+                let hash = r
+                    .sha256
+                    .as_deref()
+                    .or(r.sha1.as_deref())
+                    .or(r.md5.as_deref())
+                    .unwrap_or("-");
+                println!("{}  {hash}  {}:{}", r.id, r.host, r.source_path);
+            }
+            for (line, why) in &out.rejected {
+                eprintln!("kansoku: {}:{line}: {why}", log.display());
+            }
+            eprintln!(
+                "{} record(s) imported, {} line(s) rejected",
+                out.imported.len(),
+                out.rejected.len()
+            );
+            Ok(if out.rejected.is_empty() {
+                crate::exit::OK
+            } else {
+                crate::exit::REJECTED
+            })
+        }
+        EvidenceCommand::List { case, json } => {
+            let case = cases.open(&case)?;
+            let records = evidence::records(&case.dir)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&records)?);
+            } else {
+                for r in &records {
+                    println!(
+                        "{}  {:<8} {:<12} {}:{}  {}",
+                        r.id,
+                        format!("{:?}", r.kind).to_lowercase(),
+                        r.handler,
+                        r.host,
+                        r.source_path,
+                        r.sha256.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+            Ok(crate::exit::OK)
+        }
+        EvidenceCommand::Verify {
+            case,
+            archive,
+            dir,
+            key_fingerprint,
+            json,
+        } => {
+            let fp = key_fingerprint.as_deref();
+            let report = match (case, archive, dir) {
+                (_, Some(a), _) => kansoku_ir::export::verify_archive(&a, fp)?,
+                (_, _, Some(d)) => verify_dir(&d, fp)?,
+                (Some(c), _, _) => verify_dir(&cases.open(&c)?.dir, fp)?,
+                _ => anyhow::bail!("name a case, --archive or --dir"),
+            };
+            print_report(&report, json)?;
+            Ok(if report.ok() {
+                crate::exit::OK
+            } else {
+                crate::exit::FAILURE
+            })
+        }
+        EvidenceCommand::Export { case, out, handler } => {
+            let mut case = cases.open(&case)?;
+            let m = kansoku_ir::export::export(
+                &mut case,
+                &out,
+                &handler.unwrap_or_else(super::case::user),
+                Utc::now(),
+            )?;
+            eprintln!(
+                "wrote {} ({} evidence records, {} custody entries); key fingerprint {}",
+                out.display(),
+                m.evidence.len(),
+                m.entries,
+                m.key_fingerprint.as_deref().unwrap_or("-")
+            );
+            Ok(crate::exit::OK)
+        }
+    }
+}
+
+fn print_report(r: &VerifyReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(());
+    }
+    for f in &r.findings {
+        println!("FAIL {f}");
+    }
+    for s in &r.skipped {
+        println!("skip {s}");
+    }
+    println!(
+        "{}: {} custody entries, {} files checked; key {}; head {}",
+        if r.ok() { "OK" } else { "FAILED" },
+        r.entries,
+        r.files_checked,
+        r.key_fingerprint.as_deref().unwrap_or("-"),
+        r.head_hash.as_deref().unwrap_or("-")
+    );
+    Ok(())
+}
