@@ -40,11 +40,6 @@ impl Days {
         self.days.len()
     }
 
-    /// Whether the period has no day.
-    pub fn is_empty(&self) -> bool {
-        self.days.is_empty()
-    }
-
     /// The index of the local day holding the UTC instant `micros`, if in the period.
     pub fn index(&self, micros: i64) -> Option<usize> {
         let day = DateTime::from_timestamp_micros(micros)?

@@ -1,0 +1,246 @@
+//! The blocks of the firewall sections: the daily chart and service table, the rising
+//! services with the method, and the advice notes.
+
+use kansoku_report::model::{
+    Align, Block, ChartData, ChartFigure, ChartSeries, Column, Note, Section, Table, Text, Tone,
+    Value,
+};
+
+use super::{CHAPTER, Fit, Traffic, TrendParams};
+use crate::daily::Days;
+
+/// Services drawn as their own layer in the daily chart; the rest are stacked as "other".
+const CHART_SERVICES: usize = 8;
+/// Rows of the service table.
+const TABLE_SERVICES: usize = 12;
+
+fn trend_key(rising: bool) -> &'static str {
+    if rising {
+        "firewall.rising"
+    } else {
+        "firewall.flat"
+    }
+}
+
+fn p_value(p: f64) -> Value {
+    if p < 0.0001 {
+        Value::Text("< 0.0001".into())
+    } else {
+        Value::Text(format!("{p:.4}"))
+    }
+}
+
+fn col(key: &str, align: Align) -> Column {
+    Column {
+        header: Text::label(key),
+        align,
+    }
+}
+
+pub(super) fn daily_section(
+    services: &[Traffic],
+    days: &Days,
+    observed: &[bool],
+    queries: &[String],
+) -> Section {
+    let values = |daily: &[f64]| -> Vec<Option<f64>> {
+        daily
+            .iter()
+            .zip(observed)
+            .map(|(v, seen)| seen.then_some(*v))
+            .collect()
+    };
+    let mut series: Vec<ChartSeries> = services
+        .iter()
+        .take(CHART_SERVICES)
+        .map(|t| ChartSeries {
+            id: t.key.clone(),
+            label: Text::plain(t.label()),
+            values: values(&t.daily),
+        })
+        .collect();
+    if services.len() > CHART_SERVICES {
+        let mut other = vec![0.0; days.len()];
+        for t in &services[CHART_SERVICES..] {
+            for (o, v) in other.iter_mut().zip(&t.daily) {
+                *o += v;
+            }
+        }
+        series.push(ChartSeries {
+            id: "other".into(),
+            label: Text::label("firewall.other"),
+            values: values(&other),
+        });
+    }
+    let chart = ChartFigure {
+        title: Some(Text::label("section.firewall_daily")),
+        chart: ChartData::DailyStacked {
+            days: days.days.clone(),
+            series,
+            y_label: Text::label("firewall.y_axis"),
+        },
+        queries: queries.to_vec(),
+    };
+    let rows = services
+        .iter()
+        .take(TABLE_SERVICES)
+        .map(|t| {
+            let (slope, change, p, trend) = match t.trend {
+                Some(f) => (
+                    Value::Number(f.slope),
+                    Value::Percent(f.rise * 100.0),
+                    p_value(f.p_value),
+                    Value::Label(trend_key(f.rising).into()),
+                ),
+                None => (
+                    Value::Missing,
+                    Value::Missing,
+                    Value::Missing,
+                    Value::Missing,
+                ),
+            };
+            vec![
+                Value::Code(t.label()),
+                Value::Count(t.total),
+                Value::Count(t.allowed),
+                slope,
+                change,
+                p,
+                trend,
+            ]
+        })
+        .collect();
+    let table = Table {
+        title: Some(Text::label("firewall.table")),
+        columns: vec![
+            col("firewall.service", Align::Left),
+            col("firewall.connections", Align::Right),
+            col("firewall.allowed", Align::Right),
+            col("firewall.slope", Align::Right),
+            col("firewall.change", Align::Right),
+            col("firewall.p_value", Align::Right),
+            col("firewall.trend", Align::Center),
+        ],
+        rows,
+        footnote: Some(Text::label("firewall.table_note")),
+        queries: queries.to_vec(),
+    };
+    Section::new(
+        "firewall",
+        CHAPTER,
+        Text::label("section.firewall_daily"),
+        vec![Block::Chart(chart), Block::Table(table)],
+    )
+}
+
+pub(super) fn rising_section(services: &[Traffic], p: &TrendParams, queries: &[String]) -> Section {
+    let rising: Vec<(&Traffic, Fit)> = services
+        .iter()
+        .filter_map(|t| t.trend.filter(|f| f.rising).map(|f| (t, f)))
+        .collect();
+    let tested = services.iter().filter(|t| t.trend.is_some()).count();
+    let method = Note {
+        tone: Tone::Info,
+        title: None,
+        paragraphs: vec![Text::template(
+            "firewall.method",
+            [
+                ("alpha", Value::Number(p.alpha)),
+                ("tested", Value::Count(tested as u64)),
+                ("rise", Value::Percent(p.min_rise * 100.0)),
+                ("days", Value::Count(p.min_days as u64)),
+                ("per_day", Value::Number(p.min_per_day)),
+            ],
+        )],
+    };
+    let first = if rising.is_empty() {
+        Block::Note(Note {
+            tone: Tone::Info,
+            title: None,
+            paragraphs: vec![Text::label("firewall.none_rising")],
+        })
+    } else {
+        Block::Table(Table {
+            title: None,
+            columns: vec![
+                col("firewall.service", Align::Left),
+                col("firewall.connections", Align::Right),
+                col("firewall.slope", Align::Right),
+                col("firewall.change", Align::Right),
+                col("firewall.p_value", Align::Right),
+            ],
+            rows: rising
+                .iter()
+                .map(|(t, f)| {
+                    vec![
+                        Value::Code(t.label()),
+                        Value::Count(t.total),
+                        Value::Number(f.slope),
+                        Value::Percent(f.rise * 100.0),
+                        p_value(f.p_value),
+                    ]
+                })
+                .collect(),
+            footnote: None,
+            queries: queries.to_vec(),
+        })
+    };
+    Section::new(
+        "rising-services",
+        CHAPTER,
+        Text::label("section.rising_services"),
+        vec![first, Block::Note(method)],
+    )
+}
+
+pub(super) fn advice_section(services: &[Traffic]) -> Section {
+    let mut exposed: Vec<&Traffic> = services
+        .iter()
+        .filter(|t| t.known.is_some_and(|s| s.never_exposed))
+        .collect();
+    // Rising services first, then by traffic: what the reader must act on leads.
+    exposed.sort_by_key(|t| !t.trend.is_some_and(|f| f.rising));
+    let mut blocks: Vec<Block> = exposed
+        .iter()
+        .filter_map(|t| {
+            let advice = t.known?.advice?;
+            let mut paragraphs = vec![Text::template(
+                "firewall.observed",
+                [
+                    ("connections", Value::Count(t.total)),
+                    ("allowed", Value::Count(t.allowed)),
+                ],
+            )];
+            if t.trend.is_some_and(|f| f.rising) {
+                paragraphs.push(Text::label("firewall.observed_rising"));
+            }
+            paragraphs.push(Text::label(format!("advice.{advice}.why")));
+            paragraphs.push(Text::label(format!("advice.{advice}.todo")));
+            if t.allowed > 0 {
+                paragraphs.push(Text::label("firewall.reachable"));
+            }
+            Some(Block::Note(Note {
+                tone: if t.allowed > 0 {
+                    Tone::Warning
+                } else {
+                    Tone::Advice
+                },
+                title: Some(Text::plain(t.label())),
+                paragraphs,
+            }))
+        })
+        .collect();
+    if blocks.is_empty() {
+        blocks.push(Block::Note(Note {
+            tone: Tone::Info,
+            title: None,
+            paragraphs: vec![Text::label("firewall.none_exposed")],
+        }));
+    }
+    Section::new(
+        "exposure-advice",
+        CHAPTER,
+        Text::label("section.exposure_advice"),
+        blocks,
+    )
+}
