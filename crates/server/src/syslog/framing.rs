@@ -214,7 +214,7 @@ mod tests {
             );
         }
         let mut f = Framer::new(4);
-        assert_eq!(all(&mut f, b"9 123456789 2 ab", 100), ["too long 9", "ab"]);
+        assert_eq!(all(&mut f, b"9 1234567892 ab", 100), ["too long 9", "ab"]);
         let mut f = Framer::new(4);
         assert_eq!(all(&mut f, b"12x4 <13>", 100), ["broken"]);
     }
