@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// (message number, send time) of sampled messages of one connection.
+type Samples = Arc<std::sync::Mutex<Vec<(u64, Instant)>>>;
+
 fn metric_values(addr: &str) -> Vec<(String, u64)> {
     let Ok(mut s) = TcpStream::connect(addr) else {
         return Vec::new();
@@ -102,8 +105,7 @@ fn main() {
     let deadline = started + Duration::from_secs(seconds);
     let sent: Vec<Arc<AtomicU64>> = (0..conns).map(|_| Arc::new(AtomicU64::new(0))).collect();
     // Send times of every 512th message, per connection, for the latency figures.
-    let samples: Vec<Arc<std::sync::Mutex<Vec<(u64, Instant)>>>> =
-        (0..conns).map(|_| Arc::default()).collect();
+    let samples: Vec<Samples> = (0..conns).map(|_| Arc::default()).collect();
     let senders: Vec<_> = (0..conns)
         .map(|c| {
             let addr = addrs.iter().find(|(n, _)| *n == format!("tcp{c}")).map(|(_, a)| a.clone()).expect("source");

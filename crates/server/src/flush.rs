@@ -162,15 +162,14 @@ impl Flusher {
             .detections
             .fetch_add(hits.len() as u64, Ordering::Relaxed);
         self.metrics.count_detections(hits.iter().map(|r| r.ts));
-        if let Some(tx) = &self.alerts {
-            if !hits.is_empty() {
-                if let Err(TrySendError::Full(lost)) = tx.try_send(hits) {
-                    eprintln!(
-                        "kansoku serve: the alert engine is behind; {} detections not evaluated",
-                        lost.len()
-                    );
-                }
-            }
+        if let Some(tx) = &self.alerts
+            && !hits.is_empty()
+            && let Err(TrySendError::Full(lost)) = tx.try_send(hits)
+        {
+            eprintln!(
+                "kansoku serve: the alert engine is behind; {} detections not evaluated",
+                lost.len()
+            );
         }
         Ok(())
     }

@@ -21,6 +21,9 @@ pub struct SourceMetrics {
     pub stored: AtomicU64,
 }
 
+/// Picks one counter of a source.
+type Counter = fn(&SourceMetrics) -> &AtomicU64;
+
 /// Upper bounds (seconds) of the flush latency histogram.
 pub const FLUSH_BUCKETS: [f64; 8] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
@@ -101,7 +104,7 @@ impl Metrics {
     /// The Prometheus text exposition (version 0.0.4).
     pub fn render(&self) -> String {
         let mut s = String::with_capacity(4096);
-        let per_source: [(&str, &str, fn(&SourceMetrics) -> &AtomicU64); 5] = [
+        let per_source: [(&str, &str, Counter); 5] = [
             ("received", "Events that arrived.", |m| &m.received),
             (
                 "accepted",

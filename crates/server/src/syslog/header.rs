@@ -36,10 +36,10 @@ pub fn parse(line: &[u8], year: i32) -> SyslogMessage<'_> {
     let Some((pri, rest)) = pri(line) else {
         return whole;
     };
-    if let Some(rest) = rest.strip_prefix(b"1 ") {
-        if let Some(m) = rfc5424(pri, rest) {
-            return m;
-        }
+    if let Some(rest) = rest.strip_prefix(b"1 ")
+        && let Some(m) = rfc5424(pri, rest)
+    {
+        return m;
     }
     rfc3164(pri, rest, year).unwrap_or(SyslogMessage {
         pri: Some(pri),

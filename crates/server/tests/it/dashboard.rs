@@ -25,11 +25,9 @@ fn off_loopback_every_route_needs_the_token() {
     let data = data_dir(&dir);
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, format!("{TOKEN}\n")).expect("token");
-    let extra = format!(
-        "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n"
-    );
+    let extra = "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n";
     // 127.0.0.2 is loopback on Linux but not 127.0.0.1: it stands for a public address.
-    let text = config_text(&data, &extra).replace(
+    let text = config_text(&data, extra).replace(
         "listen = \"127.0.0.1:0\"\n[alerts]",
         &format!(
             "listen = \"127.0.0.2:0\"\ntoken_file = {:?}\n[alerts]",
