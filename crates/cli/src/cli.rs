@@ -75,6 +75,11 @@ pub enum Command {
     ///
     /// Example: kansoku gen-log --lines 1000000 --out bench.log
     GenLog(GenLogArgs),
+    /// Receive logs live (syslog UDP/TCP, HTTP push, file tail), alert, and serve the
+    /// dashboard; `--config` names the server's file (see crates/server/serve.example.toml).
+    ///
+    /// Example: kansoku serve --config /etc/kansoku/serve.toml
+    Serve(ServeArgs),
     /// Incident cases: open, list, show, count, notes, first-response checklists.
     ///
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30"
@@ -101,6 +106,14 @@ pub enum Command {
     /// Tor exit lists: import TorDNSEL, CollecTor archives, bulk lists or Onionoo JSON.
     #[command(subcommand)]
     Tor(TorCommand),
+}
+
+/// `kansoku serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Check the configuration and exit.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `kansoku ingest`.

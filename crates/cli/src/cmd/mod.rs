@@ -11,6 +11,7 @@ pub(crate) mod leaks;
 mod recovery;
 mod report;
 mod rules;
+mod serve;
 mod sql;
 mod status;
 mod timeline;
@@ -25,6 +26,10 @@ use crate::cli::{Cli, Command, LakeCommand};
 
 /// Runs a command and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    // The server's file is a superset of kansoku.toml, so it is not read as one.
+    if let Command::Serve(args) = &cli.command {
+        return serve::run(cli.config.as_deref(), cli.data.as_deref(), args);
+    }
     let mut config = load_config(cli.config.as_deref())?;
     if let Some(data) = cli.data {
         config.data_dir = data;
@@ -47,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Timeline(args) => timeline::run(&config, args),
         Command::Leaks(cmd) => leaks::run(&config, cmd),
         Command::Tor(crate::cli::TorCommand::Import(args)) => tor::import(&config, args),
+        Command::Serve(_) => unreachable!("handled before the configuration is read"),
         Command::GenLog(args) => {
             let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;
             eprintln!(

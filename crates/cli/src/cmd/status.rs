@@ -46,8 +46,20 @@ pub fn run(config: &Config, args: StatusArgs) -> anyhow::Result<u8> {
     for table in lake.table_names() {
         let batches: Vec<RecordBatch> = rt.block_on(async {
             let ctx = lake.session().await?;
+            // Leak posts and Tor exit intervals belong to no tenant.
+            let has_tenant = ctx
+                .table_provider(table)
+                .await?
+                .schema()
+                .field_with_name("tenant")
+                .is_ok();
+            let tenants = if has_tenant {
+                "count(DISTINCT tenant)"
+            } else {
+                "CAST(0 AS BIGINT)"
+            };
             let sql = format!(
-                "SELECT count(*) AS n, count(DISTINCT day) AS days, min(day) AS first, max(day) AS last, count(DISTINCT tenant) AS tenants FROM {table}"
+                "SELECT count(*) AS n, count(DISTINCT day) AS days, min(day) AS first, max(day) AS last, {tenants} AS tenants FROM {table}"
             );
             anyhow::Ok(ctx.sql(&sql).await?.collect().await?)
         })?;
@@ -110,7 +122,7 @@ fn print_text(s: &Status) {
             _ => "no data".into(),
         };
         println!(
-            "  {:<6} {:>12} rows  {:>5} files  {:>4} days ({span})  {} tenants",
+            "  {:<8} {:>12} rows  {:>5} files  {:>4} days ({span})  {} tenants",
             t.table, t.rows, t.files, t.days, t.tenants
         );
     }

@@ -8,5 +8,7 @@ mod firewall;
 mod ingest;
 mod ir;
 mod leaks;
+mod serve;
+mod serve_browser;
 mod sql;
 mod tor;

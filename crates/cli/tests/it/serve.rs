@@ -1,0 +1,305 @@
+//! Issue 7: `kansoku serve` killed with SIGKILL mid-stream, then restarted, holds every
+//! acknowledged event exactly once; SIGTERM flushes and exits cleanly.
+//!
+//! Events go over real UDP, TCP and HTTP sockets on 127.0.0.1 (ephemeral ports, read from
+//! the listen file) and through a tailed file. "Acknowledged": an HTTP POST answered 200;
+//! a TCP or UDP message counted in `kansoku_events_accepted_total` before the kill (TCP
+//! messages of one connection are spooled in order, so the first N are the accepted ones);
+//! a line written to the tailed file (the file itself is durable).
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn line(ip: &str, path: &str) -> String {
+    format!(
+        r#"{ip} - - [01/Oct/2026:10:00:00 +0900] "GET {path} HTTP/1.1" 200 12 "-" "Mozilla/5.0""#
+    )
+}
+
+pub struct Server {
+    pub child: Child,
+    pub addrs: HashMap<String, String>,
+}
+
+pub fn start(config: &Path, data: &Path) -> Server {
+    let listen = data.join("serve").join("listening.json");
+    let _ = std::fs::remove_file(&listen);
+    let child = kansoku()
+        .args(["--config", config.to_str().expect("utf8"), "serve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn kansoku serve");
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(bytes) = std::fs::read(&listen)
+            && let Ok(list) = serde_json::from_slice::<Vec<serde_json::Value>>(&bytes)
+        {
+            let addrs = list
+                .iter()
+                .map(|l| {
+                    (
+                        l["name"].as_str().unwrap_or_default().to_string(),
+                        l["addr"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            return Server { child, addrs };
+        }
+        assert!(Instant::now() < until, "kansoku serve did not start");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn post(addr: &str, body: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    out.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn accepted(dashboard: &str, source: &str) -> u64 {
+    let Ok(mut s) = TcpStream::connect(dashboard) else {
+        return 0;
+    };
+    let _ = write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let prefix = format!("kansoku_events_accepted_total{{source=\"{source}\"");
+    out.lines()
+        .find(|l| l.starts_with(&prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn config(dir: &Path, data: &Path, log: &Path) -> PathBuf {
+    let text = format!(
+        r#"data_dir = {data:?}
+[spool]
+flush_after_ms = 150
+segment_bytes = 32768
+[dashboard]
+listen = "127.0.0.1:0"
+[alerts]
+stdout = false
+[[source]]
+name = "tcp"
+kind = "syslog-tcp"
+listen = "127.0.0.1:0"
+format = "combined"
+[[source]]
+name = "udp"
+kind = "syslog-udp"
+listen = "127.0.0.1:0"
+format = "combined"
+[[source]]
+name = "http"
+kind = "http"
+listen = "127.0.0.1:0"
+format = "combined"
+[[source]]
+name = "file"
+kind = "file"
+path = {log:?}
+format = "combined"
+poll_ms = 20
+"#
+    );
+    write(dir, "serve.toml", &text)
+}
+
+#[test]
+fn sigkill_mid_stream_then_restart_keeps_every_acknowledged_event_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, "").expect("log");
+    let cfg = config(dir.path(), &data, &log);
+    let mut server = start(&cfg, &data);
+    let board = server.addrs["dashboard"].clone();
+
+    // Senders run until the kill; each records what was acknowledged.
+    let stop = Arc::new(AtomicBool::new(false));
+    let http_acked = {
+        let (addr, stop) = (server.addrs["http"].clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut acked = Vec::new();
+            let mut batch = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let paths: Vec<String> = (0..20).map(|i| format!("/http/{batch}/{i}")).collect();
+                let body: String = paths
+                    .iter()
+                    .map(|p| line("198.51.100.1", p) + "\n")
+                    .collect();
+                if post(&addr, &body) == Some(200) {
+                    acked.extend(paths);
+                }
+                batch += 1;
+            }
+            acked
+        })
+    };
+    let tcp_sent = {
+        let (addr, stop) = (server.addrs["tcp"].clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut s = TcpStream::connect(&addr).expect("tcp");
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let msg = format!(
+                    "<190>1 2026-10-01T01:00:00Z web1 nginx - - - {}",
+                    line("203.0.113.1", &format!("/tcp/{n}"))
+                );
+                // Octet counting: a message may carry any byte, newlines included.
+                if write!(s, "{} {msg}", msg.len()).is_err() {
+                    break;
+                }
+                n += 1;
+                if n.is_multiple_of(200) {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+            n
+        })
+    };
+    let udp_sent = {
+        let (addr, stop) = (server.addrs["udp"].clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let s = UdpSocket::bind("127.0.0.1:0").expect("udp");
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let msg = format!(
+                    "<14>Oct  1 01:00:00 fw1 nginx: {}",
+                    line("192.0.2.1", &format!("/udp/{n}"))
+                );
+                let _ = s.send_to(msg.as_bytes(), &addr);
+                n += 1;
+                std::thread::sleep(Duration::from_micros(300));
+            }
+            n
+        })
+    };
+    let mut file_lines = 0u64;
+    let append = |from: u64, to: u64| {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .expect("log");
+        for i in from..to {
+            writeln!(f, "{}", line("192.0.2.2", &format!("/file/{i}"))).expect("append");
+        }
+    };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1500) {
+        append(file_lines, file_lines + 50);
+        file_lines += 50;
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    // Read what was accepted, then kill at once: everything counted is durable already.
+    let tcp_accepted = accepted(&board, "tcp");
+    let udp_accepted = accepted(&board, "udp");
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    stop.store(true, Ordering::Relaxed);
+    let http_acked = http_acked.join().expect("http sender");
+    let tcp_sent = tcp_sent.join().expect("tcp sender");
+    let udp_sent = udp_sent.join().expect("udp sender");
+    assert!(
+        tcp_accepted > 100 && !http_acked.is_empty() && udp_accepted > 10,
+        "the server took events before the kill: tcp {tcp_accepted} http {} udp {udp_accepted}",
+        http_acked.len()
+    );
+    // While it is down, the file grows; the restart must pick up exactly where it was.
+    append(file_lines, file_lines + 100);
+    file_lines += 100;
+
+    let mut server = start(&cfg, &data);
+    let board = server.addrs["dashboard"].clone();
+    let until = Instant::now() + Duration::from_secs(60);
+    while accepted(&board, "file") == 0 {
+        assert!(Instant::now() < until, "the tail did not resume");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    // Graceful stop: SIGTERM flushes the spool and exits 0.
+    let pid = server.child.id().to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let status = server.child.wait().expect("wait");
+    assert!(status.success(), "SIGTERM exit: {status:?}");
+    let left: Vec<_> = std::fs::read_dir(data.join("spool"))
+        .expect("spool")
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "spool drained at shutdown: {left:?}");
+
+    let out = run(
+        &data,
+        &["sql", "SELECT source, path FROM http", "--format", "csv"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for row in stdout(&out).lines().skip(1) {
+        if let Some((_, path)) = row.split_once(',') {
+            *seen.entry(path.to_string()).or_insert(0) += 1;
+        }
+    }
+    let dups: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).take(5).collect();
+    assert!(dups.is_empty(), "stored twice: {dups:?}");
+    let missing_http: Vec<_> = http_acked
+        .iter()
+        .filter(|p| !seen.contains_key(*p))
+        .take(5)
+        .collect();
+    assert!(
+        missing_http.is_empty(),
+        "acknowledged HTTP events lost: {missing_http:?}"
+    );
+    let missing_tcp: Vec<_> = (0..tcp_accepted)
+        .filter(|i| !seen.contains_key(&format!("/tcp/{i}")))
+        .take(5)
+        .collect();
+    assert!(
+        missing_tcp.is_empty(),
+        "accepted TCP messages lost: {missing_tcp:?}"
+    );
+    let udp_stored = (0..udp_sent)
+        .filter(|i| seen.contains_key(&format!("/udp/{i}")))
+        .count() as u64;
+    assert!(
+        udp_stored >= udp_accepted,
+        "UDP: {udp_stored} stored, {udp_accepted} accepted before the kill"
+    );
+    let files: HashSet<u64> = (0..file_lines)
+        .filter(|i| seen.contains_key(&format!("/file/{i}")))
+        .collect();
+    assert_eq!(
+        files.len() as u64,
+        file_lines,
+        "every line of the tailed file, once"
+    );
+    println!(
+        "killed with {tcp_accepted} of {tcp_sent} TCP, {} HTTP, {udp_accepted} of {udp_sent} UDP accepted; {file_lines} file lines; lake holds {} events, none twice",
+        http_acked.len(),
+        seen.len()
+    );
+}
