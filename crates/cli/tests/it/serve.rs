@@ -29,6 +29,8 @@ pub struct Server {
     pub addrs: HashMap<String, String>,
 }
 
+// The child moves into `Server`, whose users kill and wait it; clippy cannot see that.
+#[allow(clippy::zombie_processes)]
 pub fn start(config: &Path, data: &Path) -> Server {
     let listen = data.join("serve").join("listening.json");
     let _ = std::fs::remove_file(&listen);
