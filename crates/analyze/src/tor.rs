@@ -196,13 +196,6 @@ fn chart(daily: &BTreeMap<String, Vec<f64>>, days: &Days, queries: &[String]) ->
     }
 }
 
-fn col(key: &str, align: Align) -> Column {
-    Column {
-        header: Text::label(key),
-        align,
-    }
-}
-
 fn category_table(
     by_category: &BTreeMap<String, Split>,
     attacks: &Split,
@@ -234,10 +227,10 @@ fn category_table(
     Table {
         title: None,
         columns: vec![
-            col("top.category", Align::Left),
-            col("tor.attacks", Align::Right),
-            col("tor.all", Align::Right),
-            col("tor.share", Align::Right),
+            Column::new("top.category", Align::Left),
+            Column::new("tor.attacks", Align::Right),
+            Column::new("tor.all", Align::Right),
+            Column::new("tor.share", Align::Right),
         ],
         rows,
         footnote: Some(Text::label("tor.category_note")),
@@ -279,11 +272,11 @@ fn source_table(b: &[arrow::array::RecordBatch], sql: String) -> Result<Table, A
     Ok(Table {
         title: Some(Text::label("tor.sources")),
         columns: vec![
-            col("tor.address", Align::Left),
-            col("tor.detections", Align::Right),
-            col("tor.main_attack", Align::Left),
-            col("tor.first_seen", Align::Left),
-            col("tor.last_seen", Align::Left),
+            Column::new("tor.address", Align::Left),
+            Column::new("tor.detections", Align::Right),
+            Column::new("tor.main_attack", Align::Left),
+            Column::new("tor.first_seen", Align::Left),
+            Column::new("tor.last_seen", Align::Left),
         ],
         rows: ranked
             .into_iter()

@@ -166,10 +166,7 @@ pub fn sample_report(lang: Lang) -> Report {
         },
         queries: vec!["SELECT date_trunc('day', ts), dst_port, proto, count(*) FROM net WHERE direction = 'inbound' GROUP BY 1, 2, 3".into()],
     };
-    let col = |k: &str, a| Column {
-        header: Text::label(k),
-        align: a,
-    };
+    let col = Column::new;
     let rising = Table {
         title: Some(Text::label("section.rising_services")),
         columns: vec![

@@ -30,13 +30,6 @@ fn p_value(p: f64) -> Value {
     }
 }
 
-fn col(key: &str, align: Align) -> Column {
-    Column {
-        header: Text::label(key),
-        align,
-    }
-}
-
 pub(super) fn daily_section(
     services: &[Traffic],
     days: &Days,
@@ -113,13 +106,13 @@ pub(super) fn daily_section(
     let table = Table {
         title: Some(Text::label("firewall.table")),
         columns: vec![
-            col("firewall.service", Align::Left),
-            col("firewall.connections", Align::Right),
-            col("firewall.allowed", Align::Right),
-            col("firewall.slope", Align::Right),
-            col("firewall.change", Align::Right),
-            col("firewall.p_value", Align::Right),
-            col("firewall.trend", Align::Center),
+            Column::new("firewall.service", Align::Left),
+            Column::new("firewall.connections", Align::Right),
+            Column::new("firewall.allowed", Align::Right),
+            Column::new("firewall.slope", Align::Right),
+            Column::new("firewall.change", Align::Right),
+            Column::new("firewall.p_value", Align::Right),
+            Column::new("firewall.trend", Align::Center),
         ],
         rows,
         footnote: Some(Text::label("firewall.table_note")),
@@ -163,11 +156,11 @@ pub(super) fn rising_section(services: &[Traffic], p: &TrendParams, queries: &[S
         Block::Table(Table {
             title: None,
             columns: vec![
-                col("firewall.service", Align::Left),
-                col("firewall.connections", Align::Right),
-                col("firewall.slope", Align::Right),
-                col("firewall.change", Align::Right),
-                col("firewall.p_value", Align::Right),
+                Column::new("firewall.service", Align::Left),
+                Column::new("firewall.connections", Align::Right),
+                Column::new("firewall.slope", Align::Right),
+                Column::new("firewall.change", Align::Right),
+                Column::new("firewall.p_value", Align::Right),
             ],
             rows: rising
                 .iter()

@@ -126,13 +126,6 @@ pub async fn sections(
     ])
 }
 
-fn col(key: &str, align: Align) -> Column {
-    Column {
-        header: Text::label(key),
-        align,
-    }
-}
-
 fn count(n: Option<u64>) -> Value {
     n.map_or(Value::Missing, Value::Count)
 }
@@ -177,11 +170,11 @@ fn groups_blocks(
     let mut blocks = vec![Block::Table(Table {
         title: None,
         columns: vec![
-            col("leak.group", Align::Left),
-            col("leak.japan", Align::Right),
-            col("leak.outside", Align::Right),
-            col("leak.total", Align::Right),
-            col("leak.previous_period", Align::Right),
+            Column::new("leak.group", Align::Left),
+            Column::new("leak.japan", Align::Right),
+            Column::new("leak.outside", Align::Right),
+            Column::new("leak.total", Align::Right),
+            Column::new("leak.previous_period", Align::Right),
         ],
         rows,
         footnote: Some(Text::template(
@@ -262,11 +255,11 @@ fn timing_blocks(st: &LeakStats, found: &[Burst], p: &SpikeParams, q: &[String])
         blocks.push(Block::Table(Table {
             title: Some(Text::label("leak.bursts")),
             columns: vec![
-                col("leak.date", Align::Left),
-                col("leak.group", Align::Left),
-                col("leak.posts", Align::Right),
-                col("leak.baseline", Align::Right),
-                col("leak.score", Align::Right),
+                Column::new("leak.date", Align::Left),
+                Column::new("leak.group", Align::Left),
+                Column::new("leak.posts", Align::Right),
+                Column::new("leak.baseline", Align::Right),
+                Column::new("leak.score", Align::Right),
             ],
             rows: found
                 .iter()
@@ -358,10 +351,10 @@ fn country_blocks(st: &LeakStats, q: &[String]) -> Vec<Block> {
     blocks.push(Block::Table(Table {
         title: None,
         columns: vec![
-            col("leak.country", Align::Left),
-            col("leak.posts", Align::Right),
-            col("leak.share_known", Align::Right),
-            col("leak.share_all", Align::Right),
+            Column::new("leak.country", Align::Left),
+            Column::new("leak.posts", Align::Right),
+            Column::new("leak.share_known", Align::Right),
+            Column::new("leak.share_all", Align::Right),
         ],
         rows,
         footnote: None,
@@ -413,12 +406,12 @@ fn japan_blocks(st: &LeakStats, q: &[String]) -> Vec<Block> {
     vec![Block::Table(Table {
         title: None,
         columns: vec![
-            col("leak.time", Align::Left),
-            col("leak.group", Align::Left),
-            col("leak.victim", Align::Left),
-            col("leak.country", Align::Left),
-            col("leak.country_source", Align::Left),
-            col("leak.reason", Align::Left),
+            Column::new("leak.time", Align::Left),
+            Column::new("leak.group", Align::Left),
+            Column::new("leak.victim", Align::Left),
+            Column::new("leak.country", Align::Left),
+            Column::new("leak.country_source", Align::Left),
+            Column::new("leak.reason", Align::Left),
         ],
         rows,
         footnote: None,

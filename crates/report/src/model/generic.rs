@@ -31,6 +31,16 @@ pub struct Column {
     pub align: Align,
 }
 
+impl Column {
+    /// A column whose heading is the locale key `key`.
+    pub fn new(key: &str, align: Align) -> Column {
+        Column {
+            header: Text::label(key),
+            align,
+        }
+    }
+}
+
 /// Cell alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
