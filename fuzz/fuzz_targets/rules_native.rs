@@ -1,0 +1,11 @@
+//! Native YAML rule files: parsed and compiled (patterns, regexes, windows) alone.
+#![no_main]
+
+use kansoku_detect::RuleSet;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = RuleSet::from_native_text("fuzz.yml", text);
+    }
+});
