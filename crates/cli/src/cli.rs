@@ -155,6 +155,10 @@ pub enum OutputFormat {
     /// One JSON object per line.
     Ndjson,
     /// Comma-separated values with a header.
+    /// Stop reading a gzip file that expands more than this many times its compressed
+    /// size (a decompression bomb); 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = kansoku_pipeline::MAX_GZIP_RATIO)]
+    pub max_gzip_ratio: u64,
     Csv,
 }
 

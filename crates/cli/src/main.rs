@@ -32,7 +32,8 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("kansoku: {err:#}");
+            // Messages quote file names and log text; `clean` keeps them from steering the terminal.
+            eprintln!("{}", output::clean_lines(&format!("kansoku: {err:#}")));
             ExitCode::from(exit::FAILURE)
         }
     }

@@ -1,6 +1,12 @@
-//! Printing query results and listings as a table, JSON, NDJSON or CSV.
+//! Printing query results and listings as a table, JSON, NDJSON or CSV, and [`clean`],
+//! which every text printed for a person goes through: log fields are written by
+//! attackers, and an escape sequence printed raw can retitle, clear or rewrite a terminal.
 
-use std::io::Write;
+use std::borrow::Cow;
+use std::io::{IsTerminal as _, Write};
+use std::path::Path;
+
+use anyhow::Context as _;
 
 use arrow::array::RecordBatch;
 use arrow::util::display::FormatOptions;
@@ -15,16 +21,16 @@ pub fn print_batches(batches: &[RecordBatch], format: OutputFormat) -> anyhow::R
         OutputFormat::Table => {
             let options = FormatOptions::default().with_null("");
             let table = arrow::util::pretty::pretty_format_batches_with_options(batches, &options)?;
-            writeln!(out, "{table}")?;
+            writeln!(out, "{}", clean_lines(&table.to_string()))?;
         }
-        OutputFormat::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(&mut out);
-            for b in batches {
-                w.write(b)?;
-            }
+        // CSV is data: exact when piped, cleaned only when a person reads it on a terminal.
+        // (JSON escapes control characters itself.)
+        OutputFormat::Csv if std::io::stdout().is_terminal() => {
+            let mut buf = Vec::new();
+            write_csv(batches, &mut buf)?;
+            writeln!(out, "{}", clean_lines(&String::from_utf8_lossy(&buf)))?;
         }
+        OutputFormat::Csv => write_csv(batches, &mut out)?,
         OutputFormat::Json => {
             let mut w = arrow::json::ArrayWriter::new(&mut out);
             let refs: Vec<&RecordBatch> = batches.iter().collect();
@@ -41,4 +47,100 @@ pub fn print_batches(batches: &[RecordBatch], format: OutputFormat) -> anyhow::R
     }
     out.flush()?;
     Ok(())
+}
+
+/// Writes a file the user named (`--out`) as a whole or not at all: into a hidden
+/// temporary beside it, then renamed over it. A symlink planted at the path is replaced,
+/// never followed, so `--out` in a shared folder cannot be turned into a write elsewhere.
+pub fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!("{} is a folder; name the file to write", path.display());
+    }
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file name", path.display()))?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    // create_new (O_EXCL) refuses an existing name, a symlink included.
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
+}
+
+fn write_csv(batches: &[RecordBatch], out: &mut impl Write) -> anyhow::Result<()> {
+    let mut w = arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .build(out);
+    for b in batches {
+        w.write(b)?;
+    }
+    Ok(())
+}
+
+/// Text safe to print on a terminal: control characters (C0 but tab, DEL, C1), and the
+/// bidirectional overrides that make text read differently than it is stored, are written
+/// as `\u{..}` escapes. Newlines are escaped too: one field, one line.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Prints one line of text for a person on stdout, [`clean`]ed.
+pub fn say(line: impl AsRef<str>) {
+    println!("{}", clean(line.as_ref()));
+}
+
+/// Prints one line of text for a person on stderr, [`clean`]ed.
+pub fn warn(line: impl AsRef<str>) {
+    eprintln!("{}", clean(line.as_ref()));
+}
+
+/// [`clean`] for text of several lines we formatted ourselves (a table): newlines stay.
+pub fn clean_lines(text: &str) -> String {
+    text.split('\n').map(clean).collect::<Vec<_>>().join("\n")
+}
+
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_controls_are_escaped() {
+        assert_eq!(clean("plain /index.html"), "plain /index.html");
+        assert_eq!(clean("\x1b]0;owned\x07/a"), "\\u{1b}]0;owned\\u{7}/a");
+        assert_eq!(clean("a\r\nb\u{9b}c"), "a\\u{d}\\u{a}b\\u{9b}c");
+        assert_eq!(clean("x\u{202e}gpj.exe"), "x\\u{202e}gpj.exe");
+        assert_eq!(clean("tab\tkept, 日本語 kept"), "tab\tkept, 日本語 kept");
+        assert_eq!(clean_lines("a\x1b[2J\nb"), "a\\u{1b}[2J\nb");
+    }
 }

@@ -91,6 +91,25 @@ impl RuleSet {
         Ok(set)
     }
 
+    /// One native rule file's text compiled alone, without the built-in pack: what
+    /// [`RuleSet::load`] does for each file of a rule folder (the fuzz targets' entry).
+    pub fn from_native_text(
+        file: &str,
+        text: &str,
+    ) -> Result<(RuleSet, Vec<LoadWarning>), LoadError> {
+        let (rules, warnings) = native::parse_file(file, text);
+        Ok((RuleSet::from_rules(rules)?, warnings))
+    }
+
+    /// One Sigma rule file's text compiled alone (`None` when it is no webserver rule or
+    /// does not load), as [`RuleSet::load`] reads each file of a Sigma folder.
+    pub fn from_sigma_text(file: &str, text: &str) -> Result<Option<RuleSet>, LoadError> {
+        match sigma::parse_file(file, text) {
+            sigma::Parsed::Rule(rule, _) => Ok(Some(RuleSet::from_rules(vec![*rule])?)),
+            sigma::Parsed::NotWebserver | sigma::Parsed::Broken(_) => Ok(None),
+        }
+    }
+
     /// Built-in pack plus rule folders. Each broken rule is skipped with a warning
     /// naming its file, line and id, unless `opts.strict`.
     pub fn load(opts: &LoadOptions) -> Result<(RuleSet, Vec<LoadWarning>), LoadError> {

@@ -26,6 +26,15 @@ pub enum Finding {
         /// What differs (`SHA-256 recorded … now …`).
         detail: String,
     },
+    /// A record whose stored copy would lie outside the case's evidence folder (an
+    /// absolute path, `..`, or a symbolic link on the way): a hostile log or archive; the
+    /// path is not read.
+    PathOutsideCase {
+        /// Evidence id.
+        id: String,
+        /// The path as recorded.
+        path: String,
+    },
     /// A stored copy is gone.
     FileMissing {
         /// Evidence id.
@@ -108,6 +117,10 @@ impl fmt::Display for Finding {
                 write!(f, "evidence {id} ({path}) changed: {detail}")
             }
             Finding::FileMissing { id, path } => write!(f, "evidence {id} ({path}) is missing"),
+            Finding::PathOutsideCase { id, path } => write!(
+                f,
+                "evidence {id} records its copy at {path:?}, outside the evidence folder; not read"
+            ),
             Finding::FileUnregistered { path } => {
                 write!(f, "{path} is in the evidence folder but in no record")
             }
@@ -324,6 +337,23 @@ fn check_head(
     Ok(())
 }
 
+/// Whether a recorded copy path stays inside `evidence/`: relative, plain names only.
+fn inside_evidence(rel: &str) -> bool {
+    let p = Path::new(rel);
+    p.starts_with(EVIDENCE_DIR)
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+/// Whether any part of `rel` below `dir` is a symbolic link.
+fn through_link(dir: &Path, rel: &str) -> bool {
+    let mut p = dir.to_path_buf();
+    Path::new(rel).components().any(|c| {
+        p.push(c);
+        std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink())
+    })
+}
+
 fn check_files(
     dir: &Path,
     records: &[EvidenceRecord],
@@ -332,6 +362,15 @@ fn check_files(
     let mut registered = BTreeSet::new();
     for r in records {
         let (path, shown) = match &r.stored {
+            // A copy is a regular file under evidence/; a link there (from an unpacked
+            // archive) would make verify read, and report on, a file outside the case.
+            Some(rel) if !inside_evidence(rel) || through_link(dir, rel) => {
+                report.findings.push(Finding::PathOutsideCase {
+                    id: r.id.clone(),
+                    path: rel.clone(),
+                });
+                continue;
+            }
             Some(rel) => {
                 registered.insert(rel.clone());
                 (dir.join(rel), rel.clone())
@@ -410,4 +449,22 @@ fn check_files(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inside_evidence;
+
+    /// Issue 10: a custody record (from a hostile archive) cannot point verify at files
+    /// outside the case.
+    #[test]
+    fn recorded_copies_must_stay_in_the_evidence_folder() {
+        assert!(inside_evidence("evidence/E0001/vpn.log"));
+        assert!(inside_evidence("evidence/E0002/sub/dir/x"));
+        assert!(!inside_evidence("evidence/../../../etc/passwd"));
+        assert!(!inside_evidence("/etc/passwd"));
+        assert!(!inside_evidence("case.toml"));
+        assert!(!inside_evidence("keys/custody.key"));
+        assert!(!inside_evidence("./evidence/E0001/x"));
+    }
 }

@@ -43,6 +43,8 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Shared counters for a progress display.
     pub progress: Arc<Progress>,
+    /// Bound on gzip expansion per compressed byte (gzip bombs); 0 = none.
+    pub max_gzip_ratio: u64,
 }
 
 impl Default for IngestOptions {
@@ -54,6 +56,7 @@ impl Default for IngestOptions {
             batch_rows: 256 * 1024,
             threads: 0,
             progress: Arc::default(),
+            max_gzip_ratio: source::MAX_GZIP_RATIO,
         }
     }
 }
@@ -229,10 +232,11 @@ fn ingest_source(
         .as_ref()
         .map_or((0, 0), |g| (g.checkpoint.offset, g.checkpoint.line));
     summary.resumed_at = offset;
-    let opened = match source::open(input, Arc::clone(&opts.progress.bytes)) {
-        Ok(o) => o,
-        Err(e) => return fail(summary, e.to_string()),
-    };
+    let opened =
+        match source::open_bounded(input, Arc::clone(&opts.progress.bytes), opts.max_gzip_ratio) {
+            Ok(o) => o,
+            Err(e) => return fail(summary, e.to_string()),
+        };
     summary.gzip = opened.gzip;
     if !opened.gzip && offset > 0 && opened.size == Some(offset) {
         summary.status = SourceStatus::AlreadyIngested;

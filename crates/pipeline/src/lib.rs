@@ -31,3 +31,4 @@ mod worker;
 
 pub use config::Config;
 pub use ingest::{IngestOptions, IngestSummary, Progress};
+pub use source::MAX_GZIP_RATIO;

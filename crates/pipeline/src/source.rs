@@ -111,12 +111,24 @@ pub struct Opened {
     pub size: Option<u64>,
 }
 
-/// Gzip bombs: stop after this many decompressed bytes per compressed byte, so a hostile
-/// archive cannot fill the disk with rows. Real access logs compress 10–30×.
-pub const MAX_GZIP_RATIO: u64 = 1000;
+/// Gzip bombs: by default a stream may expand to this many bytes per compressed byte read
+/// so far (real access logs compress 10–30×, repetitive ones rarely past 100×).
+/// `kansoku ingest --max-gzip-ratio` changes it; 0 turns the check off.
+pub const MAX_GZIP_RATIO: u64 = 200;
 
-/// Opens an input; gzip is recognised by its magic bytes, not its name.
-pub fn open(input: &Input, raw_bytes: Arc<AtomicU64>) -> io::Result<Opened> {
+/// Below this many decompressed bytes the ratio is not checked: a small file of one line
+/// repeated may well compress a thousandfold and is no bomb.
+pub const GZIP_RATIO_FREE_BYTES: u64 = 16 << 20;
+
+/// Opens an input; gzip is recognised by its magic bytes, not its name. A gzip stream
+/// that expands more than `max_ratio` times the compressed bytes read so far (after the
+/// first [`GZIP_RATIO_FREE_BYTES`]) fails with an error naming the limit; memory stays
+/// bounded either way, since the stream is read in chunks. Works for stdin too.
+pub fn open_bounded(
+    input: &Input,
+    raw_bytes: Arc<AtomicU64>,
+    max_ratio: u64,
+) -> io::Result<Opened> {
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match input {
         Input::File(p) => {
             let f = File::open(p)?;
@@ -125,42 +137,63 @@ pub fn open(input: &Input, raw_bytes: Arc<AtomicU64>) -> io::Result<Opened> {
         }
         Input::Stdin => (Box::new(io::stdin()), None),
     };
+    let compressed = Arc::new(AtomicU64::new(0));
     let mut buffered = BufReader::with_capacity(
         1 << 20,
         Counting {
-            inner: raw,
-            count: raw_bytes,
+            inner: Counting {
+                inner: raw,
+                count: raw_bytes,
+            },
+            count: Arc::clone(&compressed),
         },
     );
     let head = io::BufRead::fill_buf(&mut buffered)?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn Read + Send> = if gzip {
-        let limit = size.map_or(u64::MAX, |s| s.saturating_mul(MAX_GZIP_RATIO).max(1 << 30));
-        Box::new(Limited {
+    let reader: Box<dyn Read + Send> = if gzip && max_ratio > 0 {
+        Box::new(Bounded {
             inner: MultiGzDecoder::new(buffered),
-            left: limit,
+            compressed,
+            expanded: 0,
+            max_ratio,
         })
+    } else if gzip {
+        Box::new(MultiGzDecoder::new(buffered))
     } else {
         Box::new(buffered)
     };
     Ok(Opened { reader, gzip, size })
 }
 
-/// Fails with a clear error once more than the limit has been read.
-struct Limited<R> {
+/// A decompressed stream that fails with a clear error once it outgrows its ratio.
+struct Bounded<R> {
     inner: R,
-    left: u64,
+    /// Compressed bytes read from the source so far (read ahead by the buffer, so the
+    /// ratio errs on the generous side).
+    compressed: Arc<AtomicU64>,
+    expanded: u64,
+    max_ratio: u64,
 }
 
-impl<R: Read> Read for Limited<R> {
+impl<R: Read> Read for Bounded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
-            io::Error::new(
+        self.expanded += n as u64;
+        let allowed = self
+            .compressed
+            .load(Ordering::Relaxed)
+            .saturating_mul(self.max_ratio)
+            .max(GZIP_RATIO_FREE_BYTES);
+        if self.expanded > allowed {
+            return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("gzip stream expands more than {MAX_GZIP_RATIO}× its size (a decompression bomb?); stopped"),
-            )
-        })?;
+                format!(
+                    "gzip stream expands more than {}× its compressed size (a decompression bomb?); stopped after {} MB; if the file is genuine, raise --max-gzip-ratio (0 = no limit)",
+                    self.max_ratio,
+                    self.expanded >> 20
+                ),
+            ));
+        }
         Ok(n)
     }
 }
@@ -177,11 +210,37 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(b"hello\nworld\n").expect("write");
         std::fs::write(&path, gz.finish().expect("finish")).expect("write");
-        let mut opened = open(&Input::File(path), Arc::default()).expect("open");
+        let mut opened =
+            open_bounded(&Input::File(path), Arc::default(), MAX_GZIP_RATIO).expect("open");
         assert!(opened.gzip);
         let mut text = String::new();
         opened.reader.read_to_string(&mut text).expect("read");
         assert_eq!(text, "hello\nworld\n");
+    }
+
+    /// Issue 10: a gzip bomb stops with an error naming the limit, after a bounded number
+    /// of bytes; with the check off the same stream reads to its end.
+    #[test]
+    fn gzip_bomb_stops_at_the_ratio() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bomb.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            gz.write_all(&zeros).expect("write");
+        }
+        std::fs::write(&path, gz.finish().expect("finish")).expect("write");
+        let input = Input::File(path);
+        let mut opened = open_bounded(&input, Arc::default(), 10).expect("open");
+        let mut sink = Vec::new();
+        let err = opened.reader.read_to_end(&mut sink).expect_err("a bomb");
+        assert!(err.to_string().contains("--max-gzip-ratio"), "{err}");
+        assert!(sink.len() as u64 <= GZIP_RATIO_FREE_BYTES + (1 << 20));
+        let mut opened = open_bounded(&input, Arc::default(), 0).expect("open");
+        assert_eq!(
+            io::copy(&mut opened.reader, &mut io::sink()).expect("unbounded"),
+            64 << 20
+        );
     }
 
     #[test]

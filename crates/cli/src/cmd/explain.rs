@@ -26,8 +26,8 @@ pub fn run(config: &Config, args: ExplainArgs) -> anyhow::Result<u8> {
     let mut matcher = ctx.rules.matcher();
     let hits = matcher.explain(&req);
     matcher.apply(&mut req);
-    println!("format: {}", format.name());
-    println!(
+    crate::output::say(format!("format: {}", format.name()));
+    crate::output::say(format!(
         "request: {} {} {}",
         req.method.as_deref().unwrap_or("-"),
         req.path.as_deref().unwrap_or("-"),
@@ -35,13 +35,13 @@ pub fn run(config: &Config, args: ExplainArgs) -> anyhow::Result<u8> {
             .as_deref()
             .map(|q| format!("?{q}"))
             .unwrap_or_default()
-    );
+    ));
     if hits.is_empty() {
-        println!("no rule matched");
+        crate::output::say("no rule matched");
         return Ok(crate::exit::OK);
     }
     for h in &hits {
-        println!(
+        crate::output::say(format!(
             "{} [{}] in {} after {}: matched {:?} in {:?}",
             h.rule_id,
             h.category,
@@ -53,12 +53,12 @@ pub fn run(config: &Config, args: ExplainArgs) -> anyhow::Result<u8> {
             },
             h.matched,
             h.decoded
-        );
+        ));
     }
-    println!(
+    crate::output::say(format!(
         "categories: {}; tool: {}",
         req.categories.join(", "),
         req.tool.as_deref().unwrap_or("-")
-    );
+    ));
     Ok(crate::exit::OK)
 }

@@ -34,6 +34,7 @@ pub fn run(config: &Config, args: IngestArgs) -> anyhow::Result<u8> {
         batch_rows: args.batch_rows.max(1),
         threads: args.threads,
         progress: Arc::clone(&progress),
+        max_gzip_ratio: args.max_gzip_ratio,
     };
     let bar = show_progress(&progress);
     let summary = ingest::run(&lake, &ctx, &opts).context("ingest")?;
@@ -104,10 +105,10 @@ fn print_summary(s: &IngestSummary, lake: &Lake) {
         } else {
             String::new()
         };
-        eprintln!(
+        crate::output::warn(format!(
             "{}: {} lines, {} stored, {} rejected, {} detections{resumed}{state}",
             src.source, src.counts.lines, src.counts.stored, src.counts.rejected, src.detections
-        );
+        ));
     }
     let t = &s.totals;
     let mb = s.bytes as f64 / 1e6;
@@ -129,6 +130,6 @@ fn print_summary(s: &IngestSummary, lake: &Lake) {
         );
     }
     for e in &s.errors {
-        eprintln!("error: {e}");
+        crate::output::warn(format!("error: {e}"));
     }
 }

@@ -369,7 +369,7 @@ fn stats(lake: &Lake, args: StatsArgs) -> anyhow::Result<u8> {
 fn print_rows(rows: &[GroupRow], total: u64, previous: u64) {
     let width = rows
         .iter()
-        .map(|r| r.group.chars().count())
+        .map(|r| crate::output::clean(&r.group).chars().count())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -380,7 +380,7 @@ fn print_rows(rows: &[GroupRow], total: u64, previous: u64) {
     for r in rows {
         println!(
             "{:<width$}  {:>6}  {:>9}  {:>6}  {:>8}",
-            r.group,
+            crate::output::clean(&r.group),
             cell(r.japan),
             cell(r.elsewhere),
             cell(r.total),

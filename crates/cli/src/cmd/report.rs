@@ -94,7 +94,7 @@ pub fn write(report: &Report, format: ReportFormat, out: &Path) -> anyhow::Resul
         std::io::stdout().write_all(text.as_bytes())?;
         return Ok(());
     }
-    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))
+    crate::output::write_out(out, text.as_bytes())
 }
 
 fn print_queries(report: &Report) {

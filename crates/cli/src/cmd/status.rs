@@ -115,26 +115,26 @@ pub fn run(config: &Config, args: StatusArgs) -> anyhow::Result<u8> {
 }
 
 fn print_text(s: &Status) {
-    println!("lake: {}", s.data_dir);
+    crate::output::say(format!("lake: {}", s.data_dir));
     for t in &s.tables {
         let span = match (&t.first_day, &t.last_day) {
             (Some(a), Some(b)) => format!("{a} .. {b}"),
             _ => "no data".into(),
         };
-        println!(
+        crate::output::say(format!(
             "  {:<8} {:>12} rows  {:>5} files  {:>4} days ({span})  {} tenants",
             t.table, t.rows, t.files, t.days, t.tenants
-        );
+        ));
     }
-    println!("sources: {}", s.sources.len());
+    crate::output::say(format!("sources: {}", s.sources.len()));
     for src in &s.sources {
-        println!(
+        crate::output::say(format!(
             "  {}  [{}]  {} lines, {} stored, {} rejected, {} bytes",
             src.source, src.format, src.lines, src.stored, src.rejected, src.bytes
-        );
+        ));
     }
-    println!(
+    crate::output::say(format!(
         "rejected lines: {} (in {})",
         s.rejected_lines, s.rejects_dir
-    );
+    ));
 }

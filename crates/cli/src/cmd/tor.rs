@@ -41,7 +41,7 @@ pub fn import(config: &Config, args: TorImportArgs) -> anyhow::Result<u8> {
 fn print_file(f: &TorFileSummary) {
     let path = f.path.display();
     if let Some(e) = &f.error {
-        eprintln!("{path}: FAILED: {e}");
+        crate::output::warn(format!("{path}: FAILED: {e}"));
         return;
     }
     let format = f.format.as_deref().unwrap_or("?");
@@ -50,7 +50,7 @@ fn print_file(f: &TorFileSummary) {
     } else {
         String::new()
     };
-    println!(
+    crate::output::say(format!(
         "{path} ({format}{lists}): {} relays, {} addresses ({} IPv6), {} sightings, {} malformed lines; {} intervals added, {} already in the lake",
         f.relays,
         f.addresses,
@@ -59,8 +59,8 @@ fn print_file(f: &TorFileSummary) {
         f.malformed,
         f.intervals_added,
         f.intervals_known
-    );
+    ));
     for m in &f.malformed_lines {
-        println!("  malformed: {m}");
+        crate::output::say(format!("  malformed: {m}"));
     }
 }
