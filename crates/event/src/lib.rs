@@ -21,6 +21,7 @@
 pub mod alert;
 pub mod category;
 pub mod http;
+pub mod intel;
 pub mod leak;
 pub mod net;
 pub mod tor;
@@ -35,6 +36,8 @@ pub mod table {
     pub const ALERT: &str = "alert";
     /// Web requests and WAF events.
     pub const HTTP: &str = "http";
+    /// Network indicators shared by others (`kansoku intel import`).
+    pub const INTEL: &str = "intel";
     /// Ransomware leak-site posts.
     pub const LEAK: &str = "leak";
     /// Firewall log entries.

@@ -50,6 +50,11 @@ pub const TABLES: &[TableDef] = &[
         schema: kansoku_event::leak::schema,
         time_column: kansoku_event::leak::col::DISCOVERED,
     },
+    TableDef {
+        name: table::INTEL,
+        schema: kansoku_event::intel::schema,
+        time_column: kansoku_event::intel::col::VALID_FROM,
+    },
 ];
 
 /// The definition of a table by name.

@@ -6,6 +6,7 @@ mod demo;
 mod evidence;
 mod explain;
 mod ingest;
+mod intel;
 mod lake;
 pub(crate) mod leaks;
 mod recovery;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Timeline(args) => timeline::run(&config, args),
         Command::Leaks(cmd) => leaks::run(&config, cmd),
         Command::Tor(crate::cli::TorCommand::Import(args)) => tor::import(&config, args),
+        Command::Intel(cmd) => intel::run(&config, cmd),
         Command::Serve(_) => unreachable!("handled before the configuration is read"),
         Command::GenLog(args) => {
             let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;

@@ -50,7 +50,21 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<u8> {
         req.tenant = args.tenant.clone();
         req.top_n = args.top.max(1);
         req.title = config.report.organisation.clone();
-        anyhow::Ok(build_report(&ctx, &req).await?)
+        let mut report = build_report(&ctx, &req).await?;
+        // Attacks from sources others already listed (`kansoku intel import`).
+        if let Some(s) = super::intel::report_section(
+            &ctx,
+            &lake,
+            period.from,
+            period.to,
+            tz,
+            args.tenant.clone(),
+        )
+        .await?
+        {
+            report.sections.push(s);
+        }
+        anyhow::Ok(report)
     })?;
     // Section 6 (incidents by type and year) comes from the case folders, not the lake.
     let cases = kansoku_ir::case::Cases::new(&config.data_dir).list()?;

@@ -6,6 +6,7 @@ mod common;
 mod crash;
 mod firewall;
 mod ingest;
+mod intel;
 mod ir;
 mod leaks;
 mod serve;
