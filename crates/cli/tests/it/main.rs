@@ -7,6 +7,7 @@ mod crash;
 mod firewall;
 mod ingest;
 mod intel;
+mod hostile;
 mod ir;
 mod leaks;
 mod serve;

@@ -2,6 +2,7 @@
 
 mod geo;
 mod tor_fixtures;
+mod tor_props;
 mod tor_real;
 
 use std::path::PathBuf;

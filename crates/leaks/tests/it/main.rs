@@ -2,6 +2,7 @@
 //! `tests/fixtures/README.md` for their sources and licences).
 
 mod crawl;
+mod feed_props;
 mod fixtures_import;
 mod real_data;
 mod stats;

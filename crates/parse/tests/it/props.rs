@@ -1,5 +1,6 @@
 //! Properties for every parser: no input panics, and output is consistent.
 
+use kansoku_parse::firewall::TimeContext;
 use kansoku_parse::{Format, percent_decode};
 use proptest::prelude::*;
 
@@ -70,4 +71,46 @@ proptest! {
         prop_assert_eq!(r.path.as_deref(), Some(path.as_str()));
         prop_assert_eq!(r.raw_uri.as_deref(), None);
     }
+
+    /// Issue 10: the firewall parsers (and their syslog envelope) on lines built from the
+    /// pieces firewall logs are made of, and on any bytes.
+    #[test]
+    fn no_input_panics_any_firewall_parser(
+        lines in proptest::collection::vec(fwlike_line(), 0..10),
+        noise in proptest::collection::vec(any::<u8>(), 0..200),
+    ) {
+        let text = [lines.join(&b'\n'), noise].join(&b'\n');
+        for f in [Format::Netfilter, Format::Filterlog, Format::Fortigate, Format::PaloAlto] {
+            let clock = TimeContext { zone: chrono_tz::Asia::Tokyo, reference: 1_710_300_000_000_000 };
+            let mut parser = f.net_parser(clock).expect("a firewall format");
+            let mut out = Vec::new();
+            for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+                parser.feed(line, i as u64 + 1, &mut out);
+            }
+            parser.finish(&mut out);
+        }
+    }
+
+    /// Issue 10: percent-encoding any bytes and decoding gives them back.
+    #[test]
+    fn percent_encoding_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
+        let encoded: String = bytes.iter().map(|b| format!("%{b:02x}")).collect();
+        prop_assert_eq!(&*percent_decode(encoded.as_bytes()), bytes.as_slice());
+    }
+}
+
+fn fwlike_line() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"Mar 12 08:10:51 gw kernel: [1234567.123456] [UFW BLOCK] ".to_vec()),
+        Just(b"IN=eth0 OUT= SRC=198.51.100.7 DST=203.0.113.10 PROTO=TCP SPT=1 DPT=23 ".to_vec()),
+        Just(b"Mar 12 08:10:51 pf.example filterlog[4567]: ".to_vec()),
+        Just(b"5,,,1000000103,igb0,match,block,in,4,0x0,,52,54321,0,DF,6,tcp,60,198.51.100.7,203.0.113.10,51234,23,0,S".to_vec()),
+        Just(b"<189>date=2024-03-12 time=08:10:51 devname=\"FGT\" tz=\"+0900\" type=\"traffic\" srcip=1.2.3.4 ".to_vec()),
+        Just(b"1,2024/03/12 08:10:51,007200001056,TRAFFIC,drop,2305,2024/03/12 08:10:51,198.51.100.7,".to_vec()),
+        Just(b",".to_vec()),
+        Just(b"=".to_vec()),
+        Just(b"\"".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..12),
+    ];
+    proptest::collection::vec(piece, 0..10).prop_map(|p| p.concat())
 }

@@ -5,3 +5,5 @@ mod backpressure;
 mod common;
 mod dashboard;
 mod sources;
+mod syslog_props;
+mod tls;
