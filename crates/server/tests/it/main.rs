@@ -6,4 +6,3 @@ mod common;
 mod dashboard;
 mod sources;
 mod syslog_props;
-mod tls;
