@@ -21,6 +21,10 @@ pub struct Cli {
     /// Data folder (lake, checkpoints, rejects), overriding the configuration.
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Where queries run: `embedded` or `df://HOST:PORT` (a Ballista scheduler), overriding
+    /// `engine` in the configuration.
+    #[arg(long, global = true, value_name = "ENGINE")]
+    pub engine: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -80,6 +84,11 @@ pub enum Command {
     ///
     /// Example: kansoku serve --config /etc/kansoku/serve.toml
     Serve(ServeArgs),
+    /// Run a role of a Ballista cluster (scheduler or executor) for `--engine df://...`.
+    ///
+    /// Example: kansoku cluster scheduler --bind 0.0.0.0:50050
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// Incident cases: open, list, show, count, notes, first-response checklists.
     ///
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30"
@@ -146,6 +155,10 @@ pub struct IngestArgs {
     /// Rows per lake batch.
     #[arg(long, default_value_t = 256 * 1024, hide = true)]
     pub batch_rows: usize,
+    /// Stop reading a gzip file that expands more than this many times its compressed
+    /// size (a decompression bomb); 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = kansoku_pipeline::MAX_GZIP_RATIO)]
+    pub max_gzip_ratio: u64,
 }
 
 /// Output formats of listing commands.
@@ -159,10 +172,6 @@ pub enum OutputFormat {
     /// One JSON object per line.
     Ndjson,
     /// Comma-separated values with a header.
-    /// Stop reading a gzip file that expands more than this many times its compressed
-    /// size (a decompression bomb); 0 = no limit.
-    #[arg(long, value_name = "N", default_value_t = kansoku_pipeline::MAX_GZIP_RATIO)]
-    pub max_gzip_ratio: u64,
     Csv,
 }
 
@@ -634,6 +643,55 @@ pub struct TimelineArgs {
     /// Output file [default: stdout].
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `kansoku cluster ...`: one role per process; start one scheduler, then executors on
+/// every machine that sees the lake at the same path.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Plan queries into stages and hand their tasks to executors.
+    ///
+    /// Example: kansoku cluster scheduler --bind 0.0.0.0:50050 --external-host sched1
+    Scheduler(SchedulerArgs),
+    /// Run tasks over the lake's files and serve their results.
+    ///
+    /// Example: kansoku cluster executor --scheduler sched1:50050 --bind 0.0.0.0:50051
+    Executor(ExecutorArgs),
+}
+
+/// `kansoku cluster scheduler`.
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Address to listen on (gRPC, for clients and executors).
+    #[arg(long, default_value = "127.0.0.1:50050", value_name = "ADDR:PORT")]
+    pub bind: std::net::SocketAddr,
+    /// Host name others reach this scheduler by [default: the bind address].
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+}
+
+/// `kansoku cluster executor`.
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// The scheduler to join.
+    #[arg(long, default_value = "127.0.0.1:50050", value_name = "HOST:PORT")]
+    pub scheduler: String,
+    /// Address of the Arrow Flight service that serves task results.
+    #[arg(long, default_value = "127.0.0.1:50051", value_name = "ADDR:PORT")]
+    pub bind: std::net::SocketAddr,
+    /// Port the scheduler sends tasks to [default: the bind port + 1].
+    #[arg(long, value_name = "PORT")]
+    pub grpc_port: Option<u16>,
+    /// Host name the scheduler and other executors reach this one by [default: the bind
+    /// address].
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// Tasks to run at once [default: the machine's cores].
+    #[arg(long, value_name = "N")]
+    pub slots: Option<usize>,
+    /// Folder for intermediate (shuffle) files [default: a temporary folder].
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
 }
 
 /// `kansoku intel ...`.

@@ -37,6 +37,9 @@ pub enum LakeError {
     /// The engine address is not understood.
     #[error("engine {0}: expected `embedded` or df://HOST:PORT")]
     Engine(String),
+    /// A cluster role (scheduler, executor) could not start or stopped with an error.
+    #[error("cluster: {0}")]
+    Cluster(String),
 }
 
 impl LakeError {

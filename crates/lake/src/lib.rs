@@ -23,6 +23,8 @@
 #![deny(missing_docs)]
 
 mod checkpoint;
+#[cfg(feature = "ballista")]
+pub mod cluster;
 mod compact;
 mod error;
 mod layout;

@@ -51,16 +51,14 @@ impl Lake {
                     SessionConfig::new().with_target_partitions(threads),
                 )
             }
-            Engine::Cluster(_) => {
-                return Err(LakeError::Engine(format!(
-                    "{engine:?}: this kansoku was built without the `ballista` feature"
-                )));
-            }
+            Engine::Cluster(addr) => cluster_session(addr).await?,
         };
         self.register_tables(&ctx)?;
         Ok(ctx)
     }
 
+    /// Registers every table as a listing table over its folder. The folder is named by
+    /// its absolute path, which a cluster's executors must see too (shared storage).
     fn register_tables(&self, ctx: &SessionContext) -> Result<(), LakeError> {
         for table in TABLES {
             let dir = self.table_dir(table.name);
@@ -76,6 +74,28 @@ impl Lake {
         }
         Ok(())
     }
+}
+
+/// A session whose plans run on the Ballista scheduler at `addr`. Nothing is sent until
+/// the first query, so a scheduler that is not there shows up as that query's error.
+#[cfg(feature = "ballista")]
+async fn cluster_session(addr: &str) -> Result<SessionContext, LakeError> {
+    use ballista::prelude::{SessionConfigExt, SessionContextExt};
+    use datafusion::execution::SessionStateBuilder;
+
+    let state = SessionStateBuilder::new()
+        .with_config(SessionConfig::new_with_ballista())
+        .with_default_features()
+        .build();
+    Ok(SessionContext::remote_with_state(&format!("df://{addr}"), state).await?)
+}
+
+#[cfg(not(feature = "ballista"))]
+async fn cluster_session(addr: &str) -> Result<SessionContext, LakeError> {
+    Err(LakeError::Engine(format!(
+        "df://{addr}: this kansoku was built without the `ballista` feature \
+         (cargo build --release --features ballista)"
+    )))
 }
 
 #[cfg(test)]

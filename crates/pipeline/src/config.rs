@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Folder holding the lake, checkpoints and rejected lines.
     pub data_dir: PathBuf,
+    /// Where queries run: `embedded` (DataFusion in this process) or `df://HOST:PORT`, a
+    /// Ballista scheduler whose executors read `data_dir` at the same path (needs a
+    /// kansoku built with the `ballista` feature; see docs/cluster.md).
+    pub engine: String,
     /// Tenant map: which customer each record belongs to (by host, address or file).
     #[serde(rename = "tenant")]
     pub tenants: Vec<TenantRule>,
@@ -118,6 +122,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from("kansoku-data"),
+            engine: "embedded".to_string(),
             tenants: Vec::new(),
             detect: DetectConfig::default(),
             report: ReportConfig::default(),

@@ -115,7 +115,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
     let rt = super::runtime()?;
     for lang in [Lang::Ja, Lang::En] {
         let report = rt.block_on(async {
-            let ctx = lake.session().await?;
+            let ctx = super::session(&config, &lake).await?;
             let mut req = ReportRequest::new(Period { from, to }, lang);
             // The demo's customers are Japanese sites: both languages report in their time,
             // so month and day boundaries match the dataset's.

@@ -111,7 +111,7 @@ pub fn run(config: &Config, cmd: LeaksCommand) -> anyhow::Result<u8> {
     match cmd {
         LeaksCommand::Import(args) => import(&lake, args),
         LeaksCommand::Crawl(args) => crawl(&lake, args),
-        LeaksCommand::Stats(args) => stats(&lake, args),
+        LeaksCommand::Stats(args) => stats(config, &lake, args),
     }
 }
 
@@ -320,7 +320,7 @@ fn cell(n: Option<u64>) -> String {
     n.map_or_else(|| "—".to_string(), |n| n.to_string())
 }
 
-fn stats(lake: &Lake, args: StatsArgs) -> anyhow::Result<u8> {
+fn stats(config: &Config, lake: &Lake, args: StatsArgs) -> anyhow::Result<u8> {
     let tz: chrono_tz::Tz = args.tz.parse().map_err(|_| {
         anyhow::anyhow!(
             "unknown time zone {:?} (use an IANA name such as Asia/Tokyo)",
@@ -332,7 +332,7 @@ fn stats(lake: &Lake, args: StatsArgs) -> anyhow::Result<u8> {
     let from = period.previous().bounds().0.min(start);
     let rt = super::runtime()?;
     let posts = rt.block_on(async {
-        let ctx = lake.session().await?;
+        let ctx = super::session(config, lake).await?;
         anyhow::Ok(kansoku_analyze::leaks::load_posts(&ctx, from, end).await?)
     })?;
     let opts = StatsOptions {

@@ -1,6 +1,7 @@
 //! One module per command; each takes its parsed arguments and the loaded configuration.
 
 mod case;
+mod cluster;
 mod deadlines;
 mod demo;
 mod evidence;
@@ -35,6 +36,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     if let Some(data) = cli.data {
         config.data_dir = data;
     }
+    if let Some(engine) = cli.engine {
+        config.engine = engine;
+    }
     config.detect.sigma.extend(cli.sigma);
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args),
@@ -53,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Timeline(args) => timeline::run(&config, args),
         Command::Leaks(cmd) => leaks::run(&config, cmd),
         Command::Tor(crate::cli::TorCommand::Import(args)) => tor::import(&config, args),
+        Command::Cluster(cmd) => cluster::run(cmd),
         Command::Intel(cmd) => intel::run(&config, cmd),
         Command::Serve(_) => unreachable!("handled before the configuration is read"),
         Command::GenLog(args) => {
@@ -77,6 +82,17 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
         None if Path::new("kansoku.toml").exists() => Ok(Config::load(Path::new("kansoku.toml"))?),
         None => Ok(Config::default()),
     }
+}
+
+/// A query session over `lake` on the configured engine (`engine` in kansoku.toml or
+/// `--engine`): every analysis command goes through here, so each runs embedded or on a
+/// cluster alike.
+pub async fn session(
+    config: &Config,
+    lake: &kansoku_lake::Lake,
+) -> anyhow::Result<datafusion::prelude::SessionContext> {
+    let engine = kansoku_lake::Engine::parse(&config.engine)?;
+    Ok(lake.session_on(&engine).await?)
 }
 
 /// A Tokio runtime for the query engine.

@@ -31,7 +31,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<u8> {
     };
     let rt = super::runtime()?;
     let mut report = rt.block_on(async {
-        let ctx = lake.session().await?;
+        let ctx = super::session(config, &lake).await?;
         let period = match (&args.month, &args.from, &args.to) {
             (Some(m), _, _) => parse_month(m)?,
             (None, Some(f), Some(t)) => Period {

@@ -8,7 +8,7 @@ use crate::cli::SqlArgs;
 pub fn run(config: &Config, args: SqlArgs) -> anyhow::Result<u8> {
     let lake = Lake::open(&config.data_dir)?;
     let batches = super::runtime()?.block_on(async {
-        let ctx = lake.session().await?;
+        let ctx = super::session(config, &lake).await?;
         let df = ctx.sql(&args.query).await?;
         anyhow::Ok(df.collect().await?)
     })?;

@@ -45,7 +45,7 @@ pub fn run(config: &Config, args: StatusArgs) -> anyhow::Result<u8> {
     let rt = super::runtime()?;
     for table in lake.table_names() {
         let batches: Vec<RecordBatch> = rt.block_on(async {
-            let ctx = lake.session().await?;
+            let ctx = super::session(config, &lake).await?;
             // Leak posts and Tor exit intervals belong to no tenant.
             let has_tenant = ctx
                 .table_provider(table)

@@ -32,7 +32,7 @@ pub fn run(config: &Config, a: TimelineArgs) -> anyhow::Result<u8> {
     let lake = Lake::open(&config.data_dir)?;
     let rt = super::runtime()?;
     let tl = rt.block_on(async {
-        let ctx = lake.session().await?;
+        let ctx = super::session(config, &lake).await?;
         anyhow::Ok(build(&case, &ctx, &q).await?)
     })?;
     let body = match a.format {

@@ -2,15 +2,18 @@
 //! workspace links once.
 
 mod browser;
+#[cfg(feature = "ballista")]
+mod cluster;
 mod common;
 mod crash;
 mod firewall;
+mod hostile;
 mod ingest;
 mod intel;
-mod hostile;
 mod ir;
 mod leaks;
 mod serve;
 mod serve_browser;
 mod sql;
 mod tor;
+mod workers;
