@@ -20,7 +20,7 @@ OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
 cargo build -q -p kansoku --features ballista --profile "$PROFILE"
 dir=$PROFILE; [ "$PROFILE" = dev ] && dir=debug
-BIN=$PWD/target/$dir/kansoku
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/$dir/kansoku
 LOG=$PWD/$OUT/access-$LINES.log
 [ -s "$LOG" ] || "$BIN" gen-log --lines "$LINES" --out "$LOG"
 LAKE=$PWD/$OUT/cluster-lake

@@ -29,12 +29,15 @@ struct Validity {
     until: Micros,
 }
 
+/// The networks of one prefix length: network address → when each list names it.
+type Networks = HashMap<IpAddr, Vec<Validity>>;
+
 /// Imported indicators, ready for lookups.
 #[derive(Debug, Default)]
 pub struct IntelIndex {
     lists: Vec<String>,
     /// (is IPv6, prefix length) → network → validities.
-    by_prefix: Vec<((bool, u8), HashMap<IpAddr, Vec<Validity>>)>,
+    by_prefix: Vec<((bool, u8), Networks)>,
     len: usize,
 }
 

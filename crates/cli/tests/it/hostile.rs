@@ -422,7 +422,7 @@ fn report_out_replaces_a_planted_symlink_instead_of_writing_through_it() {
     let meta = std::fs::symlink_metadata(&target).expect("report");
     assert!(meta.is_file(), "the link was replaced by the report");
     let md = std::fs::read_to_string(&target).expect("md");
-    assert!(md.len() > 100 && md.contains("2026-09-16"), "{md}");
+    assert!(md.len() > 100 && md.contains("16 Sep 2026"), "{md}");
 
     // A folder as --out, or a folder that does not exist: a message, nothing written.
     for bad in [
