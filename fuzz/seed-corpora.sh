@@ -24,7 +24,7 @@ find "$root/rules" -name '*.yml' -o -name '*.yaml' | while read -r f; do seed ru
 find "$root/crates/detect/tests/fixtures" -path '*sigma*' \( -name '*.yml' -o -name '*.yaml' \) | while read -r f; do seed rules_sigma "$f"; done
 find "$root/crates/enrich" -path '*fixtures*' -type f | while read -r f; do seed tor_lists "$f"; done
 find "$root/crates/leaks" -path '*fixtures*' -name '*.json' | while read -r f; do seed leak_feeds "$f"; done
-find "$root/crates/server" "$root/crates/pipeline" "$root/crates/cli/assets" -maxdepth 3 -name '*.toml' 2>/dev/null | while read -r f; do seed config "$f"; done
+find "$root/crates/server" "$root/crates/pipeline" -maxdepth 3 -name "*.toml" | while read -r f; do seed config "$f"; done
 mkdir -p corpus/syslog_framing
 # A leading chunk-size byte, then the stream: newline-framed RFC 3164, octet-counted RFC 5424.
 printf '\037<13>Oct  1 01:00:00 fw1 nginx: hello\n<14>Oct  2 01:00:00 fw1 x: y\n' >corpus/syslog_framing/newline
