@@ -88,7 +88,7 @@ pub enum Command {
     ///
     /// Example: kansoku cluster scheduler --bind 0.0.0.0:50050
     #[command(subcommand)]
-    Cluster(ClusterCommand),
+    Cluster(crate::cmd::cluster::ClusterCommand),
     /// Incident cases: open, list, show, count, notes, first-response checklists.
     ///
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30"
@@ -118,7 +118,7 @@ pub enum Command {
     /// Threat-intelligence exchange: export observations (STIX 2.1, MISP, CSV/NDJSON),
     /// import shared indicators, match them against the lake.
     #[command(subcommand)]
-    Intel(IntelCommand),
+    Intel(crate::cmd::intel::IntelCommand),
 }
 
 /// `kansoku serve`.
@@ -643,164 +643,4 @@ pub struct TimelineArgs {
     /// Output file [default: stdout].
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
-}
-
-/// `kansoku cluster ...`: one role per process; start one scheduler, then executors on
-/// every machine that sees the lake at the same path.
-#[derive(Debug, Subcommand)]
-pub enum ClusterCommand {
-    /// Plan queries into stages and hand their tasks to executors.
-    ///
-    /// Example: kansoku cluster scheduler --bind 0.0.0.0:50050 --external-host sched1
-    Scheduler(SchedulerArgs),
-    /// Run tasks over the lake's files and serve their results.
-    ///
-    /// Example: kansoku cluster executor --scheduler sched1:50050 --bind 0.0.0.0:50051
-    Executor(ExecutorArgs),
-}
-
-/// `kansoku cluster scheduler`.
-#[derive(Debug, Args)]
-pub struct SchedulerArgs {
-    /// Address to listen on (gRPC, for clients and executors).
-    #[arg(long, default_value = "127.0.0.1:50050", value_name = "ADDR:PORT")]
-    pub bind: std::net::SocketAddr,
-    /// Host name others reach this scheduler by [default: the bind address].
-    #[arg(long, value_name = "HOST")]
-    pub external_host: Option<String>,
-}
-
-/// `kansoku cluster executor`.
-#[derive(Debug, Args)]
-pub struct ExecutorArgs {
-    /// The scheduler to join.
-    #[arg(long, default_value = "127.0.0.1:50050", value_name = "HOST:PORT")]
-    pub scheduler: String,
-    /// Address of the Arrow Flight service that serves task results.
-    #[arg(long, default_value = "127.0.0.1:50051", value_name = "ADDR:PORT")]
-    pub bind: std::net::SocketAddr,
-    /// Port the scheduler sends tasks to [default: the bind port + 1].
-    #[arg(long, value_name = "PORT")]
-    pub grpc_port: Option<u16>,
-    /// Host name the scheduler and other executors reach this one by [default: the bind
-    /// address].
-    #[arg(long, value_name = "HOST")]
-    pub external_host: Option<String>,
-    /// Tasks to run at once [default: the machine's cores].
-    #[arg(long, value_name = "N")]
-    pub slots: Option<usize>,
-    /// Folder for intermediate (shuffle) files [default: a temporary folder].
-    #[arg(long, value_name = "DIR")]
-    pub work_dir: Option<PathBuf>,
-}
-
-/// `kansoku intel ...`.
-#[derive(Debug, Subcommand)]
-pub enum IntelCommand {
-    /// Share what kansoku observed in a period: STIX 2.1, a MISP feed folder, CSV or NDJSON.
-    /// Internal addresses and tenant names stay out unless --include-private.
-    ///
-    /// Example: kansoku intel export --from 2026-09-01 --to 2026-09-30 --out sep.stix.json
-    Export(IntelExportArgs),
-    /// Read shared indicators (STIX 2.1 bundle, MISP feed folder or event, IP/CIDR
-    /// blocklist) into the lake's `intel` table; importing again adds nothing.
-    ///
-    /// Example: kansoku intel import drop.txt --name spamhaus-drop --expires 2026-12-31
-    Import(IntelImportArgs),
-    /// The http and net rows of a period whose source a list named at the time.
-    ///
-    /// Example: kansoku intel matches --from 2026-09-01 --to 2026-09-30
-    Matches(IntelMatchesArgs),
-}
-
-/// Output formats of `kansoku intel export`.
-#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
-pub enum IntelExportFormat {
-    /// A STIX 2.1 bundle (JSON).
-    #[default]
-    Stix,
-    /// A MISP feed folder (manifest.json, event file, hashes.csv); needs --out.
-    Misp,
-    /// One CSV record per indicator.
-    Csv,
-    /// One JSON object per line per indicator.
-    Ndjson,
-}
-
-/// `kansoku intel export`.
-#[derive(Debug, Args)]
-pub struct IntelExportArgs {
-    /// First day (YYYY-MM-DD, UTC) or instant (RFC 3339).
-    #[arg(long)]
-    pub from: String,
-    /// Last day (inclusive) or instant (exclusive).
-    #[arg(long)]
-    pub to: String,
-    /// Only requests with a detection of at least this severity (info, low, medium, high, critical).
-    #[arg(long, value_name = "LEVEL")]
-    pub min_severity: Option<String>,
-    /// Only this tenant's attacks (the tenant's name is not exported).
-    #[arg(long)]
-    pub tenant: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: IntelExportFormat,
-    /// Output file (folder for misp); default stdout.
-    #[arg(long, value_name = "PATH")]
-    pub out: Option<PathBuf>,
-    /// TLP marking: clear, green, amber, red.
-    #[arg(long, default_value = "amber")]
-    pub tlp: String,
-    /// Reporting organisation [default: [report] organisation, else "kansoku"].
-    #[arg(long)]
-    pub organisation: Option<String>,
-    /// Days an exported source stays valid after its last attack.
-    #[arg(long, default_value_t = 30)]
-    pub valid_days: u32,
-    /// At most this many attack paths (the most requested).
-    #[arg(long, default_value_t = 100)]
-    pub max_paths: usize,
-    /// Also export internal addresses and texts naming tenants.
-    #[arg(long)]
-    pub include_private: bool,
-}
-
-/// `kansoku intel import`.
-#[derive(Debug, Args)]
-pub struct IntelImportArgs {
-    /// STIX bundles, MISP feed folders or event files, blocklists.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Format: stix, misp, blocklist [default: detected].
-    #[arg(long)]
-    pub format: Option<String>,
-    /// List name (required for blocklists; default: the sharing organisation).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Validity start where the source has none (blocklists: default the file's mtime).
-    #[arg(long, value_name = "TIME")]
-    pub valid_from: Option<String>,
-    /// Expiry: no indicator counts after this (YYYY-MM-DD or RFC 3339).
-    #[arg(long, value_name = "TIME")]
-    pub expires: Option<String>,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `kansoku intel matches`.
-#[derive(Debug, Args)]
-pub struct IntelMatchesArgs {
-    /// First day or instant.
-    #[arg(long)]
-    pub from: String,
-    /// Last day (inclusive) or instant (exclusive).
-    #[arg(long)]
-    pub to: String,
-    /// Only this tenant's rows.
-    #[arg(long)]
-    pub tenant: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }

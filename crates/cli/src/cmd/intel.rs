@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use clap::{Args, Subcommand};
 use kansoku_intel::export::{flat, misp, stix};
 use kansoku_intel::import::{ImportFormat, ImportOptions};
 use kansoku_intel::matches::{self, Scope};
@@ -13,9 +14,6 @@ use kansoku_intel::{ExportOptions, IntelIndex, Privacy, Tlp, severity_rank, stor
 use kansoku_lake::Lake;
 use kansoku_pipeline::Config;
 
-use crate::cli::{
-    IntelCommand, IntelExportArgs, IntelExportFormat, IntelImportArgs, IntelMatchesArgs,
-};
 use crate::exit;
 
 pub fn run(config: &Config, cmd: IntelCommand) -> anyhow::Result<u8> {
@@ -303,4 +301,115 @@ pub async fn report_section(
     let index = IntelIndex::new(&rows);
     let known = matches::known_attacks(ctx, &index, &scope).await?;
     Ok(kansoku_intel::section::intel_section(&known, lists.len()))
+}
+
+/// `kansoku intel ...`.
+#[derive(Debug, Subcommand)]
+pub enum IntelCommand {
+    /// Share what kansoku observed in a period: STIX 2.1, a MISP feed folder, CSV or NDJSON.
+    /// Internal addresses and tenant names stay out unless --include-private.
+    ///
+    /// Example: kansoku intel export --from 2026-09-01 --to 2026-09-30 --out sep.stix.json
+    Export(IntelExportArgs),
+    /// Read shared indicators (STIX 2.1 bundle, MISP feed folder or event, IP/CIDR
+    /// blocklist) into the lake's `intel` table; importing again adds nothing.
+    ///
+    /// Example: kansoku intel import drop.txt --name spamhaus-drop --expires 2026-12-31
+    Import(IntelImportArgs),
+    /// The http and net rows of a period whose source a list named at the time.
+    ///
+    /// Example: kansoku intel matches --from 2026-09-01 --to 2026-09-30
+    Matches(IntelMatchesArgs),
+}
+
+/// Output formats of `kansoku intel export`.
+#[derive(Debug, Clone, Copy, Default, clap::ValueEnum)]
+pub enum IntelExportFormat {
+    /// A STIX 2.1 bundle (JSON).
+    #[default]
+    Stix,
+    /// A MISP feed folder (manifest.json, event file, hashes.csv); needs --out.
+    Misp,
+    /// One CSV record per indicator.
+    Csv,
+    /// One JSON object per line per indicator.
+    Ndjson,
+}
+
+/// `kansoku intel export`.
+#[derive(Debug, Args)]
+pub struct IntelExportArgs {
+    /// First day (YYYY-MM-DD, UTC) or instant (RFC 3339).
+    #[arg(long)]
+    pub from: String,
+    /// Last day (inclusive) or instant (exclusive).
+    #[arg(long)]
+    pub to: String,
+    /// Only requests with a detection of at least this severity (info, low, medium, high, critical).
+    #[arg(long, value_name = "LEVEL")]
+    pub min_severity: Option<String>,
+    /// Only this tenant's attacks (the tenant's name is not exported).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: IntelExportFormat,
+    /// Output file (folder for misp); default stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// TLP marking: clear, green, amber, red.
+    #[arg(long, default_value = "amber")]
+    pub tlp: String,
+    /// Reporting organisation [default: [report] organisation, else "kansoku"].
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// Days an exported source stays valid after its last attack.
+    #[arg(long, default_value_t = 30)]
+    pub valid_days: u32,
+    /// At most this many attack paths (the most requested).
+    #[arg(long, default_value_t = 100)]
+    pub max_paths: usize,
+    /// Also export internal addresses and texts naming tenants.
+    #[arg(long)]
+    pub include_private: bool,
+}
+
+/// `kansoku intel import`.
+#[derive(Debug, Args)]
+pub struct IntelImportArgs {
+    /// STIX bundles, MISP feed folders or event files, blocklists.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Format: stix, misp, blocklist [default: detected].
+    #[arg(long)]
+    pub format: Option<String>,
+    /// List name (required for blocklists; default: the sharing organisation).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Validity start where the source has none (blocklists: default the file's mtime).
+    #[arg(long, value_name = "TIME")]
+    pub valid_from: Option<String>,
+    /// Expiry: no indicator counts after this (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub expires: Option<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kansoku intel matches`.
+#[derive(Debug, Args)]
+pub struct IntelMatchesArgs {
+    /// First day or instant.
+    #[arg(long)]
+    pub from: String,
+    /// Last day (inclusive) or instant (exclusive).
+    #[arg(long)]
+    pub to: String,
+    /// Only this tenant's rows.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,13 +1,13 @@
 //! One module per command; each takes its parsed arguments and the loaded configuration.
 
 mod case;
-mod cluster;
+pub(crate) mod cluster;
 mod deadlines;
 mod demo;
 mod evidence;
 mod explain;
 mod ingest;
-mod intel;
+pub(crate) mod intel;
 mod lake;
 pub(crate) mod leaks;
 mod recovery;
@@ -100,4 +100,23 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
+}
+
+/// Resolves on SIGTERM (systemd stop) or SIGINT (Ctrl-C).
+pub(crate) async fn shutdown() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -25,29 +25,10 @@ pub fn run(config: Option<&Path>, data: Option<&Path>, args: &ServeArgs) -> anyh
         );
         return Ok(crate::exit::OK);
     }
-    let summary = super::runtime()?.block_on(kansoku_server::run(config, shutdown()))?;
+    let summary = super::runtime()?.block_on(kansoku_server::run(config, super::shutdown()))?;
     eprintln!(
         "kansoku serve: stopped; {} events accepted, {} rows stored, {} segments flushed",
         summary.accepted, summary.stored, summary.flushes
     );
     Ok(crate::exit::OK)
-}
-
-/// Resolves on SIGTERM (systemd stop) or SIGINT (Ctrl-C).
-async fn shutdown() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
