@@ -143,6 +143,17 @@ pub struct SourceConfig {
     /// How often a `file` source looks for new lines and rotation, in milliseconds.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
+    /// PEM certificate chain (`syslog-tcp`): with it and `tls_key` the source speaks syslog
+    /// over TLS (RFC 5425) instead of plain TCP.
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert`.
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA certificates: when set, a TLS client must present a certificate they signed
+    /// (mutual TLS).
+    #[serde(default)]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 fn default_max_message() -> usize {
@@ -198,7 +209,7 @@ impl SourceConfig {
             .map_err(|e| self.invalid(format!("listen {listen:?}: {e}")))
     }
 
-    fn invalid(&self, message: String) -> ServeError {
+    pub(crate) fn invalid(&self, message: String) -> ServeError {
         ServeError::Config(format!("source {:?}: {message}", self.name))
     }
 }

@@ -7,7 +7,7 @@
 //! | kind | module | acknowledgement |
 //! |---|---|---|
 //! | `syslog-udp` | [`syslog_udp`] | none (UDP); drops while the spool is full are counted |
-//! | `syslog-tcp` | [`syslog_tcp`] | the next read happens only after the spool has what was read |
+//! | `syslog-tcp` | [`syslog_tcp`] (+ [`tls`] for RFC 5425) | the next read happens only after the spool has what was read |
 //! | `http` | [`http`] | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
 //! | `file` | [`file_tail`] | the file position advances with the spool |
 //!
@@ -17,6 +17,7 @@ pub mod file_tail;
 pub mod http;
 pub mod syslog_tcp;
 pub mod syslog_udp;
+pub mod tls;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

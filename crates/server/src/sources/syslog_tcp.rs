@@ -5,15 +5,21 @@
 //! the spool is over its bound the connection stops reading, so the sender's TCP window
 //! closes and it slows down (backpressure without loss). At most `max_connections` are
 //! served at once; further ones wait in the listen queue.
+//!
+//! With `tls_cert` / `tls_key` set the source is syslog over TLS (RFC 5425): each
+//! connection first completes a TLS handshake (bounded by [`HANDSHAKE`]); a client that
+//! fails it (plain TCP on the TLS port, a bad client certificate) is counted as rejected
+//! and closed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 
 use super::{SourceEnv, now_micros, stopped};
 use crate::ServeError;
@@ -24,7 +30,11 @@ use crate::syslog::{Frame, Framer};
 pub struct SyslogTcp {
     listener: TcpListener,
     max_connections: usize,
+    tls: Option<TlsAcceptor>,
 }
+
+/// Longest a TLS handshake may take before the connection is dropped.
+pub const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Bytes read at a time.
 const READ: usize = 64 * 1024;
@@ -33,6 +43,7 @@ impl SyslogTcp {
     /// Binds the listener.
     pub async fn bind(cfg: &SourceConfig) -> Result<(SyslogTcp, SocketAddr), ServeError> {
         let addr = cfg.addr()?;
+        let tls = super::tls::acceptor(cfg)?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
@@ -43,6 +54,7 @@ impl SyslogTcp {
             SyslogTcp {
                 listener,
                 max_connections: cfg.max_connections.max(1),
+                tls,
             },
             local,
         ))
@@ -72,17 +84,35 @@ impl SyslogTcp {
                 },
                 () = &mut stop => break,
             };
+            let _ = stream.set_nodelay(true);
             let env = env.clone();
+            let tls = self.tls.clone();
             tokio::spawn(async move {
-                connection(stream, env).await;
+                match tls {
+                    None => connection(stream, env).await,
+                    Some(acceptor) => {
+                        match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                            Ok(Ok(tls_stream)) => connection(tls_stream, env).await,
+                            Ok(Err(e)) => refused(&env, &e.to_string()),
+                            Err(_) => refused(&env, "handshake timed out"),
+                        }
+                    }
+                }
                 drop(permit);
             });
         }
     }
 }
 
-async fn connection(mut stream: TcpStream, env: SourceEnv) {
-    let _ = stream.set_nodelay(true);
+/// Counts and reports a connection whose TLS handshake failed.
+fn refused(env: &SourceEnv, why: &str) {
+    let c = env.counters();
+    c.received.fetch_add(1, Ordering::Relaxed);
+    c.rejected.fetch_add(1, Ordering::Relaxed);
+    eprintln!("kansoku serve: {}: TLS handshake failed: {why}", env.name);
+}
+
+async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
     let mut framer = Framer::new(env.max_message);
     let mut buf: Vec<u8> = Vec::with_capacity(READ);
     let stop = stopped(env.shutdown.clone());

@@ -6,3 +6,4 @@ mod common;
 mod dashboard;
 mod sources;
 mod syslog_props;
+mod tls;

@@ -1,0 +1,70 @@
+//! TLS for TCP syslog sources (RFC 5425): a rustls acceptor built from PEM files.
+//!
+//! The certificate chain and private key come from `tls_cert` / `tls_key` in the source's
+//! config; with `tls_client_ca` set, clients must present a certificate signed by one of
+//! those CAs (mutual TLS). Only the `ring` provider is used.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use tokio_rustls::TlsAcceptor;
+
+use crate::ServeError;
+use crate::config::SourceConfig;
+
+/// The acceptor for `cfg`, or `None` when the source has no `tls_cert`.
+pub fn acceptor(cfg: &SourceConfig) -> Result<Option<TlsAcceptor>, ServeError> {
+    let (cert, key) = match (&cfg.tls_cert, &cfg.tls_key) {
+        (None, None) => {
+            if cfg.tls_client_ca.is_some() {
+                return Err(cfg.invalid("`tls_client_ca` needs `tls_cert` and `tls_key`".into()));
+            }
+            return Ok(None);
+        }
+        (Some(c), Some(k)) => (c, k),
+        _ => return Err(cfg.invalid("`tls_cert` and `tls_key` go together".into())),
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = certs(cfg, cert)?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| cfg.invalid(format!("tls_key {}: {e}", key.display())))?;
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| cfg.invalid(format!("TLS: {e}")))?;
+    let builder = match &cfg.tls_client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for c in certs(cfg, ca)? {
+                roots
+                    .add(c)
+                    .map_err(|e| cfg.invalid(format!("tls_client_ca {}: {e}", ca.display())))?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| cfg.invalid(format!("tls_client_ca {}: {e}", ca.display())))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| cfg.invalid(format!("tls_cert/tls_key: {e}")))?;
+    Ok(Some(TlsAcceptor::from(Arc::new(config))))
+}
+
+/// Every certificate in a PEM file; at least one.
+fn certs(cfg: &SourceConfig, path: &Path) -> Result<Vec<CertificateDer<'static>>, ServeError> {
+    let bad = |e: String| cfg.invalid(format!("{}: {e}", path.display()));
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate".into()));
+    }
+    Ok(certs)
+}
