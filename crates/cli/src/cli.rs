@@ -4,17 +4,28 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// Exit codes, shown at the end of `kansoku --help` and in the man page.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure; the message says what to do next
+  2  usage error (unknown option, missing or bad argument)
+  3  finished, but some input was rejected (the lines are in DATA/rejects/)";
+
 /// kansoku (観測): a security observation center in one binary.
 ///
 /// Reads web, WAF and firewall logs into a Parquet lake, detects attacks, and writes the
 /// periodic observation report in Japanese and English.
 #[derive(Debug, Parser)]
-#[command(name = "kansoku", version, about, long_about)]
+#[command(name = "kansoku", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Folder of Sigma rules (logsource category webserver) to load beside the built-in
     /// rules; repeatable.
     #[arg(long, global = true, value_name = "DIR")]
     pub sigma: Vec<PathBuf>,
+    /// A rule file that does not load is an error, not a warning (`[detect] strict`).
+    #[arg(long, global = true)]
+    pub strict: bool,
     /// Configuration file [default: ./kansoku.toml when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -33,6 +44,19 @@ pub struct Cli {
 /// Commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// Example: kansoku completions bash > /etc/bash_completion.d/kansoku
+    Completions(crate::cmd::shell::CompletionsArgs),
+    /// Write man pages for kansoku and every subcommand, or print kansoku.1.
+    ///
+    /// Example: kansoku man --out /usr/local/share/man/man1
+    Man(crate::cmd::shell::ManArgs),
+    /// kansoku.toml: write a commented starter file, check one, print the reference.
+    ///
+    /// Example: kansoku config init && kansoku config check
+    #[command(subcommand)]
+    Config(crate::cmd::config::ConfigCommand),
     /// Read log files into the lake, detecting attacks on the way.
     ///
     /// Example: kansoku ingest /var/log/nginx/ --tenant shop
@@ -178,11 +202,34 @@ pub enum OutputFormat {
 /// `kansoku sql`.
 #[derive(Debug, Args)]
 pub struct SqlArgs {
-    /// The query. Tables: http.
+    /// The query. Tables: http, net, alert, tor_exit, leak, intel (`kansoku status` lists
+    /// them; columns in docs/guide/fields.md).
     pub query: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+/// `--format` of a listing command, and the older `--json` it replaces.
+#[derive(Debug, Args)]
+pub struct ListFormat {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl ListFormat {
+    /// The format asked for.
+    pub fn get(&self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            self.format
+        }
+    }
 }
 
 /// `kansoku status`.
@@ -282,21 +329,31 @@ pub struct GenLogArgs {
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// List the loaded rules (built-in, extra folders, Sigma).
+    ///
+    /// Example: kansoku --sigma /opt/sigma/rules/web rules list --format csv
     List {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
     /// Show one rule's documentation: what it flags, why it matters, examples, references.
+    ///
+    /// Example: kansoku rules show sqli-union-select
     Show {
         /// Rule id.
         id: String,
     },
     /// Run every rule's inline must-match / must-not-match examples.
+    ///
+    /// Example: kansoku --strict rules test
     Test,
     /// Check rules for mistakes (no examples, duplicate ids, needless regexes, ...).
+    ///
+    /// Example: kansoku rules lint
     Lint,
     /// Write each rule's documentation as Markdown into a folder.
+    ///
+    /// Example: kansoku rules docs --out docs/rules
     Docs {
         /// Output folder.
         #[arg(long, default_value = "docs/rules")]
@@ -349,12 +406,15 @@ pub enum CaseCommand {
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30" --personal-data --unauthorised-purpose
     New(CaseNewArgs),
     /// List the cases.
+    ///
+    /// Example: kansoku case list --format csv
     List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        format: ListFormat,
     },
     /// Show one case: metadata, facts, evidence count, notes.
+    ///
+    /// Example: kansoku case show acme-2026-10 --json
     Show {
         /// Case name.
         name: String,
@@ -363,13 +423,14 @@ pub enum CaseCommand {
         json: bool,
     },
     /// Count cases by type and year, with the ransomware share year over year.
+    ///
+    /// Example: kansoku case stats --tz Asia/Tokyo --format csv
     Stats {
         /// Time zone deciding the year (IANA).
         #[arg(long, default_value = "Asia/Tokyo")]
         tz: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        format: ListFormat,
     },
     /// Add a dated note (shown in the timeline and recorded in the custody log).
     ///
@@ -495,12 +556,13 @@ pub enum EvidenceCommand {
         host: Option<String>,
     },
     /// List a case's evidence records.
+    ///
+    /// Example: kansoku evidence list acme-2026-10 --format csv
     List {
         /// Case name.
         case: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        format: ListFormat,
     },
     /// Check every evidence file and the whole custody chain; exit 1 naming what changed.
     ///

@@ -21,6 +21,7 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let args = cli::Cli::parse();
     match cmd::run(args) {
         Ok(code) => ExitCode::from(code),
@@ -37,4 +38,23 @@ fn main() -> ExitCode {
             ExitCode::from(exit::FAILURE)
         }
     }
+}
+
+/// `kansoku rules list | head`: when the reader goes away, `println!` panics with "failed
+/// printing to stdout: Broken pipe". Like other Unix tools, kansoku then just stops, quietly;
+/// every other panic keeps the default report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to std") && msg.contains("Broken pipe") {
+            std::process::exit(i32::from(exit::OK));
+        }
+        default(info);
+    }));
 }

@@ -49,6 +49,81 @@ pub fn print_batches(batches: &[RecordBatch], format: OutputFormat) -> anyhow::R
     Ok(())
 }
 
+/// A listing that is not a query result (cases, evidence, the lake's tables): the same
+/// four formats as [`print_batches`]. JSON and NDJSON serialise the records themselves,
+/// so they keep every field; the table and CSV show `columns` with one row per record.
+pub struct Listing<'a, T> {
+    /// The records, as the JSON forms carry them.
+    pub records: &'a [T],
+    /// Column headers of the table and CSV forms.
+    pub columns: &'a [&'a str],
+    /// One cell per column for a record.
+    pub row: fn(&T) -> Vec<String>,
+}
+
+impl<T: serde::Serialize> Listing<'_, T> {
+    /// Prints the listing to stdout.
+    pub fn print(&self, format: OutputFormat) -> anyhow::Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        match format {
+            OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(self.records)?)?,
+            OutputFormat::Ndjson => {
+                for r in self.records {
+                    writeln!(out, "{}", serde_json::to_string(r)?)?;
+                }
+            }
+            OutputFormat::Csv => {
+                let terminal = out.is_terminal();
+                let mut w = csv::Writer::from_writer(Vec::new());
+                w.write_record(self.columns)?;
+                for r in self.records {
+                    w.write_record((self.row)(r))?;
+                }
+                let buf = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+                if terminal {
+                    write!(out, "{}", clean_lines(&String::from_utf8_lossy(&buf)))?;
+                } else {
+                    out.write_all(&buf)?;
+                }
+            }
+            OutputFormat::Table => {
+                let rows: Vec<Vec<String>> = self
+                    .records
+                    .iter()
+                    .map(|r| {
+                        (self.row)(r)
+                            .iter()
+                            .map(|c| clean(c).into_owned())
+                            .collect()
+                    })
+                    .collect();
+                let mut widths: Vec<usize> =
+                    self.columns.iter().map(|c| c.chars().count()).collect();
+                for row in &rows {
+                    for (w, cell) in widths.iter_mut().zip(row) {
+                        *w = (*w).max(cell.chars().count());
+                    }
+                }
+                let line = |cells: Vec<&str>| {
+                    let padded: Vec<String> = cells
+                        .iter()
+                        .zip(&widths)
+                        .map(|(c, w)| format!("{c:<w$}"))
+                        .collect();
+                    padded.join("  ").trim_end().to_string()
+                };
+                writeln!(out, "{}", line(self.columns.to_vec()))?;
+                for row in &rows {
+                    writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+                }
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
 /// Writes a file the user named (`--out`) as a whole or not at all: into a hidden
 /// temporary beside it, then renamed over it. A symlink planted at the path is replaced,
 /// never followed, so `--out` in a shared folder cannot be turned into a write elsewhere.

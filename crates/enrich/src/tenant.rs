@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::net::Cidr;
 
 /// One tenant and how to recognise its records (a `[[tenant]]` table in `kansoku.toml`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantRule {
     /// Tenant name as it appears in the lake and the report.

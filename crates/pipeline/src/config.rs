@@ -9,7 +9,7 @@ use kansoku_enrich::tenant::{TenantMap, TenantRule};
 use serde::{Deserialize, Serialize};
 
 /// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Folder holding the lake, checkpoints and rejected lines.
@@ -39,7 +39,7 @@ pub struct Config {
 /// not tell (NAT: the firewall logs its public address), the interfaces decide: a packet
 /// that came in on an external interface is `inbound`, one that left by it `outbound`.
 /// Nothing configured → `unknown`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
     /// Internal networks as CIDR blocks or addresses (`["192.0.2.0/24", "2001:db8::/32"]`),
@@ -50,7 +50,7 @@ pub struct NetworkConfig {
 }
 
 /// `[firewall]`: reading firewall logs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FirewallConfig {
     /// Time zone (IANA name, `Asia/Tokyo`) of firewall times written without an offset
@@ -63,7 +63,7 @@ pub struct FirewallConfig {
 }
 
 /// `[enrich]`: attribution added to every `http` and `net` row at ingest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnrichConfig {
     /// An address counts as a Tor exit at time t when an imported list (`kansoku tor
@@ -85,7 +85,7 @@ impl Default for EnrichConfig {
 }
 
 /// `[detect]`: which rules run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectConfig {
     /// Extra folders of native YAML rules, loaded after the built-in pack.
@@ -97,7 +97,7 @@ pub struct DetectConfig {
 }
 
 /// `[report]`: defaults for `kansoku report`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportConfig {
     /// Report language: `ja` or `en`.

@@ -19,6 +19,7 @@
 
 mod chunk;
 pub mod config;
+pub mod config_doc;
 pub mod enrichment;
 pub mod ingest;
 pub mod live;

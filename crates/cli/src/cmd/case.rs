@@ -7,7 +7,8 @@ use kansoku_ir::checklist::{self, Phase};
 use kansoku_ir::time::{parse_time, parse_tz};
 use kansoku_pipeline::Config;
 
-use crate::cli::{CaseCommand, CaseNewArgs};
+use crate::cli::{CaseCommand, CaseNewArgs, OutputFormat};
+use crate::output::Listing;
 
 pub fn user() -> String {
     std::env::var("USER")
@@ -20,29 +21,29 @@ pub fn run(config: &Config, cmd: CaseCommand) -> anyhow::Result<u8> {
     let cases = Cases::new(&config.data_dir);
     match cmd {
         CaseCommand::New(args) => new(&cases, args),
-        CaseCommand::List { json } => {
+        CaseCommand::List { format } => {
             let list = cases.list()?;
             for p in &list.problems {
                 eprintln!("kansoku: skipped {p}");
             }
-            if json {
-                let metas: Vec<&CaseMeta> = list.cases.iter().map(|c| &c.meta).collect();
-                println!("{}", serde_json::to_string_pretty(&metas)?);
-            } else if list.cases.is_empty() {
+            let metas: Vec<&CaseMeta> = list.cases.iter().map(|c| &c.meta).collect();
+            if metas.is_empty() && matches!(format.get(), OutputFormat::Table) {
                 eprintln!("no cases yet: kansoku case new NAME --type ransomware");
-            } else {
-                println!("{:<24} {:<15} {:<26} opened by", "name", "type", "learned");
-                for c in &list.cases {
-                    let m = &c.meta;
-                    println!(
-                        "{:<24} {:<15} {:<26} {}",
-                        m.name,
-                        m.case_type.as_str(),
-                        m.learned.to_rfc3339(),
-                        m.opened_by
-                    );
-                }
+                return Ok(crate::exit::OK);
             }
+            Listing {
+                records: &metas,
+                columns: &["name", "type", "learned", "opened_by"],
+                row: |m| {
+                    vec![
+                        m.name.clone(),
+                        m.case_type.as_str().to_string(),
+                        m.learned.to_rfc3339(),
+                        m.opened_by.clone(),
+                    ]
+                },
+            }
+            .print(format.get())?;
             Ok(crate::exit::OK)
         }
         CaseCommand::Show { name, json } => {
@@ -62,29 +63,29 @@ pub fn run(config: &Config, cmd: CaseCommand) -> anyhow::Result<u8> {
             }
             Ok(crate::exit::OK)
         }
-        CaseCommand::Stats { tz, json } => {
+        CaseCommand::Stats { tz, format } => {
             let tz = parse_tz(&tz)?;
             let list = cases.list()?;
             let years = kansoku_ir::stats::by_type_and_year(list.cases.iter().map(|c| &c.meta), tz);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&years)?);
-                return Ok(crate::exit::OK);
+            let mut columns = vec!["year"];
+            columns.extend(CaseType::ALL.iter().map(|t| t.as_str()));
+            columns.extend(["total", "ransomware_share_pct", "change_points"]);
+            Listing {
+                records: &years,
+                columns: &columns,
+                row: |y| {
+                    let mut row = vec![y.year.to_string()];
+                    row.extend(y.by_type.iter().map(|(_, n)| n.to_string()));
+                    row.push(y.total.to_string());
+                    row.push(format!("{:.1}", y.ransomware_share));
+                    row.push(
+                        y.share_change_points
+                            .map_or("-".to_string(), |c| format!("{c:+.1}")),
+                    );
+                    row
+                },
             }
-            print!("{:<6}", "year");
-            for t in CaseType::ALL {
-                print!(" {:>14}", t.as_str());
-            }
-            println!(" {:>6} {:>11} {:>8}", "total", "ransomware%", "change");
-            for y in &years {
-                print!("{:<6}", y.year);
-                for (_, n) in &y.by_type {
-                    print!(" {n:>14}");
-                }
-                let change = y
-                    .share_change_points
-                    .map_or("-".to_string(), |c| format!("{c:+.1}"));
-                println!(" {:>6} {:>10.1}% {change:>8}", y.total, y.ransomware_share);
-            }
+            .print(format.get())?;
             Ok(crate::exit::OK)
         }
         CaseCommand::Note {

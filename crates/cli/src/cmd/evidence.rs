@@ -8,6 +8,7 @@ use kansoku_ir::verify::{VerifyReport, verify_dir};
 use kansoku_pipeline::Config;
 
 use crate::cli::EvidenceCommand;
+use crate::output::Listing;
 
 pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
     let cases = Cases::new(&config.data_dir);
@@ -99,24 +100,24 @@ pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
                 crate::exit::REJECTED
             })
         }
-        EvidenceCommand::List { case, json } => {
+        EvidenceCommand::List { case, format } => {
             let case = cases.open(&case)?;
             let records = evidence::records(&case.dir)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&records)?);
-            } else {
-                for r in &records {
-                    println!(
-                        "{}  {:<8} {:<12} {}:{}  {}",
-                        r.id,
+            Listing {
+                records: &records,
+                columns: &["id", "kind", "handler", "host", "source_path", "sha256"],
+                row: |r| {
+                    vec![
+                        r.id.clone(),
                         format!("{:?}", r.kind).to_lowercase(),
-                        r.handler,
-                        r.host,
-                        r.source_path,
-                        r.sha256.as_deref().unwrap_or("-")
-                    );
-                }
+                        r.handler.clone(),
+                        r.host.clone(),
+                        r.source_path.clone(),
+                        r.sha256.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                },
             }
+            .print(format.get())?;
             Ok(crate::exit::OK)
         }
         EvidenceCommand::Verify {

@@ -2,6 +2,7 @@
 
 mod case;
 pub(crate) mod cluster;
+pub(crate) mod config;
 mod deadlines;
 mod demo;
 mod evidence;
@@ -14,6 +15,7 @@ mod recovery;
 mod report;
 mod rules;
 mod serve;
+pub(crate) mod shell;
 mod sql;
 mod status;
 mod timeline;
@@ -28,6 +30,13 @@ use crate::cli::{Cli, Command, LakeCommand};
 
 /// Runs a command and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    // These need no configuration (`config check` reads a possibly broken one itself).
+    match cli.command {
+        Command::Completions(args) => return shell::completions(&args),
+        Command::Man(args) => return shell::man(&args),
+        Command::Config(cmd) => return config::run(cmd, cli.config.as_deref()),
+        _ => {}
+    }
     // The server's file is a superset of kansoku.toml, so it is not read as one.
     if let Command::Serve(args) = &cli.command {
         return serve::run(cli.config.as_deref(), cli.data.as_deref(), args);
@@ -40,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         config.engine = engine;
     }
     config.detect.sigma.extend(cli.sigma);
+    config.detect.strict |= cli.strict;
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args),
         Command::Sql(args) => sql::run(&config, args),
@@ -60,6 +70,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Cluster(cmd) => cluster::run(cmd),
         Command::Intel(cmd) => intel::run(&config, cmd),
         Command::Serve(_) => unreachable!("handled before the configuration is read"),
+        Command::Completions(_) | Command::Man(_) | Command::Config(_) => {
+            unreachable!("handled before the configuration is read")
+        }
         Command::GenLog(args) => {
             let b = kansoku_demo::bench_log(&args.out, args.lines, args.seed)?;
             eprintln!(

@@ -109,7 +109,31 @@ pub fn run(config: &Config, args: StatusArgs) -> anyhow::Result<u8> {
                 println!("{}", serde_json::to_string(t)?);
             }
         }
-        OutputFormat::Table | OutputFormat::Csv => print_text(&status),
+        OutputFormat::Csv => crate::output::Listing {
+            records: &status.tables,
+            columns: &[
+                "table",
+                "rows",
+                "files",
+                "days",
+                "first_day",
+                "last_day",
+                "tenants",
+            ],
+            row: |t| {
+                vec![
+                    t.table.clone(),
+                    t.rows.to_string(),
+                    t.files.to_string(),
+                    t.days.to_string(),
+                    t.first_day.clone().unwrap_or_default(),
+                    t.last_day.clone().unwrap_or_default(),
+                    t.tenants.to_string(),
+                ]
+            },
+        }
+        .print(OutputFormat::Csv)?,
+        OutputFormat::Table => print_text(&status),
     }
     Ok(crate::exit::OK)
 }

@@ -5,8 +5,10 @@ mod browser;
 #[cfg(feature = "ballista")]
 mod cluster;
 mod common;
+mod config;
 mod crash;
 mod firewall;
+mod guide;
 mod hostile;
 mod ingest;
 mod intel;
@@ -14,6 +16,7 @@ mod ir;
 mod leaks;
 mod serve;
 mod serve_browser;
+mod shell;
 mod sql;
 mod tor;
 mod workers;

@@ -32,7 +32,7 @@ use super::syslog::TimeContext;
 use crate::{MAX_LINE, ParseError, Parsed, Parser};
 
 /// A user-defined firewall format (`[[firewall.mapping]]` in `kansoku.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldMapping {
     /// Name of the format, given to `kansoku ingest --format NAME`.
@@ -67,7 +67,7 @@ fn rfc3339() -> String {
 }
 
 /// Whether a mapped source is CSV or JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MappingKind {
     /// Delimited text with fixed columns.
@@ -77,7 +77,7 @@ pub enum MappingKind {
 }
 
 /// Source field names for the `net` columns; only `ts` is required.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct MappedFields {
@@ -97,7 +97,7 @@ pub struct MappedFields {
 }
 
 /// Site-specific words for each action.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionWords {
     /// Words meaning the traffic passed.
