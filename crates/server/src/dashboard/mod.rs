@@ -1,6 +1,7 @@
 //! The dashboard: an overview (live counts, detections per hour over the last 24 hours,
-//! latest alerts), the alert list, a JSON API, live updates by server-sent events, and
-//! `/metrics` for Prometheus.
+//! latest alerts), one page per report section over a recent window ([`sections`]), the
+//! alert list, a JSON API, live updates by server-sent events, and `/metrics` for
+//! Prometheus.
 //!
 //! Security: binds to 127.0.0.1 by default; on any other address the configuration must
 //! give a token, and when a token is set every page and API answers 401 without it
@@ -11,6 +12,7 @@
 
 mod auth;
 mod pages;
+pub mod sections;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +42,8 @@ pub struct Board {
     pub lake: Lake,
     /// Becomes `true` at shutdown; live streams end then.
     pub stop: watch::Receiver<bool>,
+    /// Report sections computed per window.
+    pub reports: sections::ReportCache,
 }
 
 /// A bound dashboard.
@@ -87,6 +91,7 @@ impl Dashboard {
                 token,
                 lake: lake.clone(),
                 stop,
+                reports: sections::ReportCache::default(),
             },
         })
     }
@@ -110,6 +115,8 @@ impl Dashboard {
 pub fn router(board: Arc<Board>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
+        .route("/report", get(sections::index))
+        .route("/report/{id}", get(sections::section))
         .route("/alerts", get(pages::alerts))
         .route("/api/overview", get(pages::api_overview))
         .route("/api/alerts", get(pages::api_alerts))

@@ -22,9 +22,13 @@ use super::Board;
 
 const HOUR: i64 = 3_600_000_000;
 
-fn page(title: &str, body: &str) -> Html<String> {
+/// The nav bar's report links: the first section of each chapter the report has.
+const REPORT_NAV: &str = r#"<a href="/report/hourly">WAF</a> <a href="/report/firewall">Firewall</a> <a href="/report/tor">Tor</a> <a href="/report/leak-groups">Leak sites</a>"#;
+
+/// A whole page around `body` (already escaped HTML).
+pub(super) fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} — kansoku</title><link rel="stylesheet" href="/static/dashboard.css"><script src="/static/dashboard.js" defer></script></head><body><header><strong>kansoku 観測</strong> <nav><a href="/">Overview</a> <a href="/alerts">Alerts</a> <a href="/metrics">Metrics</a></nav> <span id="live" class="live">connecting…</span></header><main>{body}</main></body></html>"#,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{} — kansoku</title><link rel="stylesheet" href="/static/dashboard.css"><script src="/static/dashboard.js" defer></script></head><body><header><strong>kansoku 観測</strong> <nav><a href="/">Overview</a> {REPORT_NAV} <a href="/alerts">Alerts</a> <a href="/metrics">Metrics</a></nav> <span id="live" class="live">connecting…</span></header><main>{body}</main></body></html>"#,
         html(title)
     ))
 }

@@ -8,6 +8,13 @@ const TOKEN: &str = "s3cret-token-0123456789";
 const ROUTES: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/alerts"),
+    ("GET", "/report"),
+    ("GET", "/report/hourly"),
+    ("GET", "/report/top-monthly?days=30"),
+    ("GET", "/report/firewall?days=1"),
+    ("GET", "/report/tor"),
+    ("GET", "/report/leak-groups"),
+    ("GET", "/report/nowhere?days=999"),
     ("GET", "/api/overview"),
     ("GET", "/api/alerts"),
     ("GET", "/api/chart"),
@@ -153,4 +160,106 @@ fn log_strings_are_escaped_in_pages_and_alerts_reach_the_api() {
     server.stop();
     let kinds = column(&data, "SELECT DISTINCT kind FROM alert ORDER BY kind");
     assert!(kinds.contains(&"threshold".to_string()), "{kinds:?}");
+}
+
+/// A combined-format line for client `ip` and `path`, `ago` before now.
+fn combined_at(ip: &str, path: &str, ago: chrono::Duration) -> String {
+    let t = (chrono::Utc::now() - ago).format("%d/%b/%Y:%H:%M:%S +0000");
+    format!(r#"{ip} - - [{t}] "GET {path} HTTP/1.1" 200 12 "-" "Mozilla/5.0""#)
+}
+
+/// Detections of one category on the top-categories page, summed over its month cards.
+fn top_count(page: &str, label: &str) -> u64 {
+    let cell = format!("<td>{label}</td><td class=\"num\">");
+    page.match_indices(&cell)
+        .filter_map(|(i, _)| {
+            let rest = &page[i + cell.len()..];
+            rest[..rest.find('<')?].replace(',', "").parse::<u64>().ok()
+        })
+        .sum()
+}
+
+#[test]
+fn report_sections_have_pages_over_the_chosen_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let extra = "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n";
+    let server = start(&config_text(&data, extra));
+    let board = server.addr("dashboard").to_string();
+    let sqli = "/?id=1%27%20UNION%20SELECT%20password%20FROM%20users--";
+    let mut body: String = (0..6)
+        .map(|i| {
+            combined_at(
+                "203.0.113.66",
+                &format!("{sqli}{i}"),
+                chrono::Duration::seconds(i),
+            ) + "\n"
+        })
+        .collect();
+    // Ten days ago: inside a 30-day window, outside a 7-day one.
+    body += &(combined_at("203.0.113.67", sqli, chrono::Duration::days(10)) + "\n");
+    let (status, _, _) = http(server.addr("push"), "POST", "/", &[], body.as_bytes());
+    assert_eq!(status, 200);
+    wait_for(30, "a flush", || {
+        metric(&board, "kansoku_flush_seconds_count") >= 1
+    });
+    wait_for(30, "7 rows in the lake", || {
+        column(&data, "SELECT count(*) FROM http") == ["7"]
+    });
+
+    // The section shows whole months of the window: today's month alone for `days=1`,
+    // which holds the old row only when ten days ago was in the same month.
+    use chrono::Datelike as _;
+    let now = chrono::Utc::now();
+    let same_month = (now - chrono::Duration::days(10)).month() == now.month();
+    let (status, headers, today) = http(&board, "GET", "/report/top-monthly?days=1", &[], b"");
+    assert_eq!(status, 200, "{today}");
+    assert!(
+        headers
+            .get("content-security-policy")
+            .is_some_and(|c| c.contains("script-src 'self'") && !c.contains("unsafe-inline"))
+    );
+    assert_eq!(today.matches("class=\"month-card\"").count(), 1, "{today}");
+    assert_eq!(
+        top_count(&today, "SQL injection"),
+        6 + u64::from(same_month),
+        "{today}"
+    );
+    assert!(
+        !today.contains("<script>") && !today.contains("style="),
+        "no inline script or style"
+    );
+    let (_, _, month) = http(&board, "GET", "/report/top-monthly?days=30", &[], b"");
+    assert_eq!(top_count(&month, "SQL injection"), 7, "{month}");
+
+    // Every section the nav bar lists has its page, with the report's charts.
+    let (status, _, first) = http(&board, "GET", "/report?days=7", &[], b"");
+    assert_eq!(status, 200);
+    assert!(first.contains("class=\"chart hourly-chart\""), "{first}");
+    let links: Vec<String> = first
+        .match_indices("<li><a href=\"/report/")
+        .map(|(i, _)| {
+            let rest = &first[i + "<li><a href=\"".len()..];
+            rest[..rest.find('"').unwrap_or(0)].replace("&amp;", "&")
+        })
+        .collect();
+    for id in ["hourly", "top-monthly", "firewall", "tor", "leak-groups"] {
+        assert!(
+            links
+                .iter()
+                .any(|l| l.starts_with(&format!("/report/{id}?"))),
+            "{id} in {links:?}"
+        );
+    }
+    for link in &links {
+        let (status, _, page) = http(&board, "GET", link, &[], b"");
+        assert_eq!(status, 200, "{link}: {page}");
+        assert!(page.contains("<section class=\"report-section"), "{link}");
+    }
+    let (status, _, _) = http(&board, "GET", "/report/nowhere", &[], b"");
+    assert_eq!(status, 404);
+    let (status, _, page) = http(&board, "GET", "/report/hourly?days=0", &[], b"");
+    assert_eq!(status, 400);
+    assert!(page.contains("days must be"), "{page}");
+    server.stop();
 }
