@@ -100,6 +100,8 @@ impl Flusher {
         let mut rejects = Vec::new();
         let mut tails = self.tails.clone();
         let mut detected = Vec::new();
+        // Counted once committed, so a flush that fails and is replayed counts once.
+        let mut per_source: HashMap<&str, (u64, u64)> = HashMap::new();
         for rec in &decoded.records {
             counts.lines += 1;
             let Some(src) = self.sources.get(&rec.source) else {
@@ -112,11 +114,9 @@ impl Flusher {
             for (_, why) in &out.rejected {
                 rejects.push(reject(rec, why));
             }
-            if let Some(m) = self.metrics.source(&rec.source) {
-                m.stored.fetch_add(out.stored, Ordering::Relaxed);
-                m.rejected
-                    .fetch_add(out.rejected.len() as u64, Ordering::Relaxed);
-            }
+            let c = per_source.entry(rec.source.as_str()).or_insert((0, 0));
+            c.0 += out.stored;
+            c.1 += out.rejected.len() as u64;
             if rec.inode != 0 {
                 tails
                     .files
@@ -141,6 +141,12 @@ impl Flusher {
             }
             let line = self.guard.checkpoint.line + counts.lines;
             self.guard.commit(sealed.seq + 1, line, counts)?;
+        }
+        for (source, (stored, rejected)) in per_source {
+            if let Some(m) = self.metrics.source(source) {
+                m.stored.fetch_add(stored, Ordering::Relaxed);
+                m.rejected.fetch_add(rejected, Ordering::Relaxed);
+            }
         }
         match fs::remove_file(&sealed.path) {
             Ok(()) => {}

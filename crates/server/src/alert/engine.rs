@@ -23,14 +23,19 @@ use super::AlertConfig;
 const SEC: i64 = 1_000_000;
 const HOUR: i64 = 3600 * SEC;
 
-/// What the detectors know from before this run: categories seen per tenant and hourly
-/// detection counts (hour index → count) per tenant.
+/// What the detectors know from before this run: categories seen per tenant, hourly
+/// detection counts (hour index → count) per tenant, and the latest state of alerts
+/// already raised.
 #[derive(Debug, Default, Clone)]
 pub struct History {
     /// (tenant, category) pairs the lake holds.
     pub seen: HashSet<(String, String)>,
     /// Per tenant: hour index (micros / 1h) → detections.
     pub hourly: HashMap<String, BTreeMap<i64, u64>>,
+    /// The latest revision of each alert in the `alert` table. A campaign that goes on
+    /// after a restart (clean or not) updates its alert, same id, instead of raising a
+    /// second one.
+    pub alerts: Vec<Alert>,
 }
 
 #[derive(Debug)]
@@ -56,10 +61,25 @@ pub struct Engine {
 
 impl Engine {
     /// Detectors per `cfg`, knowing `history`; `run` makes alert ids unique per run.
-    pub fn new(cfg: &AlertConfig, history: History, run: String) -> Engine {
+    pub fn new(cfg: &AlertConfig, mut history: History, run: String) -> Engine {
+        let mut open: HashMap<(String, String, String), Open> = HashMap::new();
+        for a in std::mem::take(&mut history.alerts) {
+            let Some(o) = resumed(a) else { continue };
+            let key = (
+                o.alert.kind.clone(),
+                o.alert.tenant.clone(),
+                subject_of(&o.alert).unwrap_or_default(),
+            );
+            // Keep the newest state of a key (two alerts of one key: an older campaign).
+            if open.get(&key).is_none_or(|x| {
+                (x.alert.last_seen, x.alert.revision) < (o.alert.last_seen, o.alert.revision)
+            }) {
+                open.insert(key, o);
+            }
+        }
         Engine {
             cfg: cfg.clone(),
-            open: HashMap::new(),
+            open,
             windows: HashMap::new(),
             tor: HashMap::new(),
             history,
@@ -287,4 +307,42 @@ fn evidence(o: &Open, subject: &str) -> String {
         "rule_ids": o.rules.keys().take(10).collect::<Vec<_>>(),
     })
     .to_string()
+}
+
+/// The key's subject, as [`evidence`] wrote it.
+fn subject_of(a: &Alert) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(&a.evidence).ok()?;
+    v.get("subject")?.as_str().map(str::to_owned)
+}
+
+/// An alert read back from the table, open again with the evidence it had.
+fn resumed(alert: Alert) -> Option<Open> {
+    let v: serde_json::Value = serde_json::from_str(&alert.evidence).ok()?;
+    v.get("subject")?.as_str()?;
+    let sources = v["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| Some((s["src_ip"].as_str()?.to_owned(), s["count"].as_u64()?)))
+        .collect();
+    let paths = v["sample_paths"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .take(5)
+        .collect();
+    let rules = v["rule_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some((r.as_str()?.to_owned(), 0)))
+        .collect();
+    Some(Open {
+        last_sent: alert.ts,
+        alert,
+        sources,
+        paths,
+        rules,
+    })
 }

@@ -5,8 +5,13 @@
 //! the dashboard's live feed.
 //!
 //! Alerts are computed from the rows as they are flushed, so an alert follows its events
-//! by at most one flush interval. After a crash, the replayed segments are evaluated again
-//! and may raise their alerts a second time (the rows themselves are stored once).
+//! by at most one flush interval. The flusher hands a segment's detections over only once
+//! the segment is committed to the lake, so a segment replayed after a crash (one that was
+//! not committed) has raised nothing yet and raises its alerts once. A restart (clean or
+//! after SIGKILL) resumes the alerts of the `alert` table ([`History::alerts`]): a
+//! campaign that goes on updates its alert (same id, next revision) instead of raising a
+//! second one. What a kill can still lose: detections of a committed segment that the
+//! alert thread had not evaluated yet, and updates not yet written to the table.
 
 mod config;
 pub mod engine;
@@ -133,6 +138,9 @@ fn alert_loop(
     let mut table = AlertBatchBuilder::with_capacity(64);
     let mut last_write = Instant::now();
     let mut out = Vec::new();
+    // A raise is written at once, so that the next start (after a crash too) finds it
+    // and updates it rather than raising the campaign again; updates wait for the batch.
+    let mut raised = false;
     loop {
         let rows = match rx.recv_timeout(Duration::from_secs(1)) {
             Ok(rows) => Some(rows),
@@ -155,13 +163,15 @@ fn alert_loop(
                 count_failure(metrics, "webhook");
             }
             if cfg.table {
+                raised |= a.revision == 0;
                 table.push(&a);
             }
             feed.publish(&a);
         }
-        if !table.is_empty() && last_write.elapsed() >= Duration::from_secs(2) {
+        if !table.is_empty() && (raised || last_write.elapsed() >= Duration::from_secs(2)) {
             write_table(lake, &mut table, metrics);
             last_write = Instant::now();
+            raised = false;
         }
     }
     if !table.is_empty() {

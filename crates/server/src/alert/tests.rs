@@ -165,3 +165,38 @@ fn a_spike_against_quiet_history_is_raised() {
     assert!(out.iter().all(|a| a.kind == "spike" && a.id == out[0].id));
     assert!(out[0].summary.contains("baseline"), "{}", out[0].summary);
 }
+
+#[test]
+fn a_restart_resumes_the_open_alert_instead_of_raising_again() {
+    let burst = |from: i64, n: i64| -> Vec<HttpRequest> {
+        (0..n)
+            .map(|i| hit("shop", "sqli", from + i * 10_000_000, "203.0.113.9"))
+            .collect()
+    };
+    let mut before = Engine::new(&config(), History::default(), "run1".into());
+    let raised = run(&mut before, &burst(0, 10));
+    assert_eq!(raised.len(), 1);
+    // What the alert table holds for it when the server stops (or is killed).
+    let history = History {
+        alerts: vec![raised[0].clone()],
+        ..History::default()
+    };
+    let mut after = Engine::new(&config(), history.clone(), "run2".into());
+    // Five minutes later the campaign goes on: its first event updates the same alert.
+    let out = run(&mut after, &burst(5 * MIN, 3));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].id, raised[0].id);
+    assert_eq!(out[0].revision, 1);
+    assert_eq!(out[0].count, 11);
+    assert!(
+        out[0].evidence.contains("203.0.113.9"),
+        "{}",
+        out[0].evidence
+    );
+    // Past the suppression window it is a new campaign: a new alert.
+    let mut later = Engine::new(&config(), history, "run3".into());
+    let out = run(&mut later, &burst(60 * MIN, 10));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].revision, 0);
+    assert_ne!(out[0].id, raised[0].id);
+}

@@ -4,6 +4,7 @@
 mod backpressure;
 mod common;
 mod dashboard;
+mod replay;
 mod sources;
 mod syslog_props;
 mod tls;
