@@ -3,7 +3,9 @@
 //! errors, so a typo never silently falls back to a default.
 //!
 //! The file also holds the settings every command shares (`data_dir`, `[[tenant]]`,
-//! `[detect]`), so one file describes a server completely; see `serve.example.toml`.
+//! `[detect]`, `[network]`, `[firewall]`, `[enrich]`), so one file describes a server
+//! completely and live rows are enriched as `kansoku ingest` enriches them; see
+//! `serve.example.toml`.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use kansoku_enrich::tenant::TenantRule;
 use kansoku_parse::Format;
-use kansoku_pipeline::config::DetectConfig;
+use kansoku_pipeline::config::{DetectConfig, EnrichConfig, FirewallConfig, NetworkConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::ServeError;
@@ -27,6 +29,14 @@ pub struct ServeConfig {
     pub tenants: Vec<TenantRule>,
     /// Detection rules, as in `kansoku.toml`.
     pub detect: DetectConfig,
+    /// Internal networks and external interfaces, as in `kansoku.toml`: the `direction`
+    /// of firewall rows.
+    pub network: NetworkConfig,
+    /// Firewall time zone and `[[firewall.mapping]]` formats, as in `kansoku.toml`; a
+    /// source's `format` may name a mapping.
+    pub firewall: FirewallConfig,
+    /// Tor attribution window and geo tables, as in `kansoku.toml`.
+    pub enrich: EnrichConfig,
     /// The durable spool between the sources and the lake.
     pub spool: SpoolConfig,
     /// The sources, one `[[source]]` table each; several may run at once.
@@ -47,6 +57,9 @@ impl Default for ServeConfig {
             data_dir: PathBuf::from("kansoku-data"),
             tenants: Vec::new(),
             detect: DetectConfig::default(),
+            network: NetworkConfig::default(),
+            firewall: FirewallConfig::default(),
+            enrich: EnrichConfig::default(),
             spool: SpoolConfig::default(),
             sources: Vec::new(),
             dashboard: DashboardConfig::default(),
@@ -193,9 +206,15 @@ impl Default for DashboardConfig {
 }
 
 impl SourceConfig {
-    /// The parsed format.
-    pub fn parsed_format(&self) -> Result<Format, ServeError> {
-        Format::from_name(&self.format).map_err(|e| self.invalid(e.to_string()))
+    /// The parsed format: a `[[firewall.mapping]]` of `mappings` by name, else a built-in one.
+    pub fn parsed_format(
+        &self,
+        mappings: &[kansoku_parse::firewall::FieldMapping],
+    ) -> Result<Format, ServeError> {
+        match mappings.iter().find(|m| m.name == self.format.trim()) {
+            Some(m) => Ok(Format::Mapped(Box::new(m.clone()))),
+            None => Format::from_name(&self.format).map_err(|e| self.invalid(e.to_string())),
+        }
     }
 
     /// The parsed listen address.
@@ -242,7 +261,7 @@ impl ServeConfig {
             if !names.insert(&s.name) {
                 return Err(s.invalid("the name is used twice".into()));
             }
-            let format = s.parsed_format()?;
+            let format = s.parsed_format(&self.firewall.mapping)?;
             match s.kind {
                 SourceKind::File => {
                     if s.path.is_none() {
@@ -310,6 +329,9 @@ impl ServeConfig {
             data_dir: self.data_dir.clone(),
             tenants: self.tenants.clone(),
             detect: self.detect.clone(),
+            network: self.network.clone(),
+            firewall: self.firewall.clone(),
+            enrich: self.enrich.clone(),
             ..kansoku_pipeline::Config::default()
         }
     }

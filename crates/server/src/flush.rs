@@ -1,5 +1,5 @@
-//! The flusher: sealed spool segments → parse, attribute, detect → one lake batch each,
-//! committed exactly once.
+//! The flusher: sealed spool segments → parse, attribute, enrich, detect → one lake batch
+//! per table (`http`, and `net` for firewall sources) each, committed exactly once.
 //!
 //! Commit protocol (the lake's own, see `kansoku_lake::SourceGuard`): the spool is one
 //! lake source whose checkpoint offset is the number of the first segment not yet in the
@@ -21,6 +21,7 @@ use std::time::Instant;
 use kansoku_event::{HttpRequest, table};
 use kansoku_lake::{Counts, Fingerprint, Lake, SourceGuard};
 use kansoku_pipeline::config::Context;
+use kansoku_pipeline::enrichment::TorAttribution;
 use kansoku_pipeline::live::{LiveProcessor, LiveSource};
 use serde::{Deserialize, Serialize};
 
@@ -126,13 +127,19 @@ impl Flusher {
         }
         counts.rejected = rejects.len() as u64;
         let batch = self.processor.finish_batch();
-        counts.stored = batch.num_rows() as u64;
+        let net = self.processor.finish_net_batch();
+        counts.stored = (batch.num_rows() + net.num_rows()) as u64;
         let name = format!("serve-{:016x}", sealed.seq);
         {
             let _lock = self.lake.lock_shared()?;
             if !rejects.is_empty() {
                 self.write_rejects(&name, &rejects)?;
             }
+            // Firewall rows first: each table's files are pending in turn, and both
+            // carry the segment's name, so a replay after a crash between the two
+            // rewrites the same files instead of adding rows.
+            self.lake
+                .write_batch(table::NET, &name, &net, Some(&mut self.guard))?;
             self.lake
                 .write_batch(table::HTTP, &name, &batch, Some(&mut self.guard))?;
             if tails != self.tails {
@@ -208,17 +215,18 @@ fn save_tails(path: &std::path::Path, tails: &TailPositions) -> Result<(), Serve
     crate::error::write_atomic(path, &bytes)
 }
 
-/// Builds the live sources from the configuration.
+/// Builds the live sources from the configuration (formats may name a
+/// `[[firewall.mapping]]`).
 pub fn live_sources(
-    ctx_sources: &[crate::config::SourceConfig],
+    config: &crate::config::ServeConfig,
 ) -> Result<HashMap<String, LiveSource>, ServeError> {
     let mut out = HashMap::new();
-    for s in ctx_sources {
+    for s in &config.sources {
         out.insert(
             s.name.clone(),
             LiveSource {
                 name: s.name.clone(),
-                format: s.parsed_format()?,
+                format: s.parsed_format(&config.firewall.mapping)?,
                 tenant: s.tenant.clone(),
             },
         );
@@ -226,7 +234,15 @@ pub fn live_sources(
     Ok(out)
 }
 
-/// A processor for the context's rules.
-pub fn processor(ctx: &Context) -> LiveProcessor {
-    LiveProcessor::new(ctx)
+/// A processor for the context's rules and enrichment, attributing Tor exits with the
+/// lake's lists as batch ingest does (without them when the lists cannot be read).
+pub fn processor(ctx: &Context, lake: &Lake) -> LiveProcessor {
+    let tor = match TorAttribution::load(lake, ctx.enrich.tor_window) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("kansoku serve: reading the Tor exit lists: {e}; tor_exit stays unknown");
+            TorAttribution::default()
+        }
+    };
+    LiveProcessor::new(ctx).with_tor(tor)
 }

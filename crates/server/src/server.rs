@@ -127,8 +127,8 @@ pub async fn run(
     let flusher = Flusher {
         lake: lake.clone(),
         guard,
-        processor: flush::processor(&ctx),
-        sources: flush::live_sources(&config.sources)?,
+        processor: flush::processor(&ctx, &lake),
+        sources: flush::live_sources(&config)?,
         tails_path,
         tails: committed.clone(),
         metrics: Arc::clone(&metrics),
@@ -165,6 +165,7 @@ pub async fn run(
             metrics: Arc::clone(&metrics),
             shutdown: stop_rx.clone(),
             max_message: s.max_message_bytes,
+            keep_header: s.parsed_format(&config.firewall.mapping)?.is_firewall(),
             retry_after: config.spool.retry_after_secs,
         };
         let addr = match s.kind {

@@ -40,6 +40,9 @@ pub struct SourceEnv {
     pub shutdown: watch::Receiver<bool>,
     /// Longest message accepted.
     pub max_message: usize,
+    /// Keep the syslog header in the spooled line: firewall formats read their time and
+    /// device from it (as they do in kern.log); other formats get the message alone.
+    pub keep_header: bool,
     /// Seconds a client is told to wait while the spool is full.
     pub retry_after: u32,
 }
@@ -53,7 +56,8 @@ impl SourceEnv {
     }
 
     /// Counts one arriving message and, unless it is too long, encodes it into `out`
-    /// (syslog header stripped when `syslog`). Returns whether it was encoded.
+    /// (syslog header stripped when `syslog`, unless [`keep_header`](Self::keep_header)).
+    /// Returns whether it was encoded.
     pub fn take(&self, out: &mut Vec<u8>, raw: &[u8], syslog: bool, now: i64) -> bool {
         let c = self.counters();
         let line = c.received.fetch_add(1, Ordering::Relaxed) + 1;
@@ -63,7 +67,8 @@ impl SourceEnv {
         }
         let (msg, ts) = if syslog {
             let m = crate::syslog::parse(raw, year_of(now));
-            (m.msg, m.ts.unwrap_or(now))
+            let msg = if self.keep_header { raw } else { m.msg };
+            (msg, m.ts.unwrap_or(now))
         } else {
             (raw, now)
         };

@@ -30,8 +30,8 @@ fn flusher(
     let f = Flusher {
         lake: lake.clone(),
         guard: flush::acquire_checkpoint(lake).expect("checkpoint"),
-        processor: flush::processor(&ctx),
-        sources: flush::live_sources(&config.sources).expect("sources"),
+        processor: flush::processor(&ctx, lake),
+        sources: flush::live_sources(&config).expect("sources"),
         tails_path: lake.root().join("tails.json"),
         tails: flush::TailPositions::default(),
         metrics: Arc::clone(metrics),

@@ -211,3 +211,48 @@ fn every_source_reaches_the_lake() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Issue 7: firewall logs over syslog reach the `net` table with what batch ingest adds
+/// (service, direction, device from the syslog header), and the dashboard's firewall
+/// section shows them.
+#[test]
+fn firewall_syslog_becomes_net_rows_with_service_and_direction() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let extra = "[network]\ninternal = [\"192.0.2.0/24\"]\n[[source]]\nname = \"fw\"\nkind = \"syslog-udp\"\nlisten = \"127.0.0.1:0\"\nformat = \"netfilter\"\ntenant = \"shop\"\n";
+    let server = start(&config_text(&data, extra));
+    let board = server.addr("dashboard").to_string();
+    let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let stamp = chrono::Utc::now().format("%b %e %H:%M:%S");
+    for (i, port) in [23, 23, 3389].iter().enumerate() {
+        let msg = format!(
+            "<4>{stamp} fw1 kernel: [UFW BLOCK] IN=eth0 OUT= SRC=198.51.100.{i} DST=192.0.2.10 LEN=60 PROTO=TCP SPT=5123{i} DPT={port}"
+        );
+        udp.send_to(msg.as_bytes(), server.addr("fw"))
+            .expect("send");
+    }
+    wait_for(30, "a flush", || {
+        metric(&board, "kansoku_flush_seconds_count") >= 1
+    });
+    wait_for(30, "3 net rows", || {
+        std::fs::read_dir(data.join("lake").join("net")).is_ok()
+            && column(&data, "SELECT count(*) FROM net") == ["3"]
+    });
+    let rows = column(
+        &data,
+        "SELECT concat_ws(' ', service, direction, device, tenant, source, action) FROM net ORDER BY src_ip",
+    );
+    assert_eq!(
+        rows,
+        [
+            "telnet inbound fw1 shop fw drop",
+            "telnet inbound fw1 shop fw drop",
+            "rdp inbound fw1 shop fw drop"
+        ]
+    );
+    let (status, _, page) = http(&board, "GET", "/report/firewall?days=1", &[], b"");
+    assert_eq!(status, 200);
+    assert!(!page.contains("No firewall logs for this period"), "{page}");
+    assert!(page.contains("telnet"), "{page}");
+    server.stop();
+}
