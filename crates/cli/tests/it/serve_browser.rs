@@ -1,6 +1,7 @@
 //! Issue 7: the live dashboard in headless Chromium. The page is opened first; attack
 //! events are then sent to the running server; the alert and the chart must appear in
-//! the open page without a reload (server-sent events and the dashboard's script).
+//! the open page without a reload (server-sent events and the dashboard's script). The
+//! nav bar then leads to report sections, drawn with the report's charts and styled.
 //!
 //! Chromium is driven through the DevTools protocol over `--remote-debugging-pipe`
 //! (file descriptors 3 and 4, connected to two named pipes by `sh`), so no WebSocket
@@ -212,6 +213,47 @@ fn the_dashboard_shows_a_new_alert_and_chart_without_a_reload() {
         chrome.eval("document.querySelectorAll('#alerts b').length"),
         0,
         "log text never becomes markup"
+    );
+
+    // The nav bar leads to the report's sections, drawn with the report's charts; the
+    // page's script still runs there under the CSP (its live indicator connects).
+    chrome.eval("document.querySelector('header nav a[href=\"/report/hourly\"]').click()");
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = chrome.eval(
+            "location.pathname === '/report/hourly' && document.readyState === 'complete' && document.getElementById('live').textContent === 'live'",
+        );
+        if ready == true {
+            break;
+        }
+        assert!(Instant::now() < until, "the WAF section did not open");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        chrome.eval("document.querySelectorAll('.report svg.hourly-chart .series').length > 0"),
+        true,
+        "the hourly chart with its series"
+    );
+    chrome.eval("Array.from(document.querySelectorAll('nav.sections a')).find(a => a.getAttribute('href').startsWith('/report/top-monthly')).click()");
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = chrome.eval(
+            "location.pathname === '/report/top-monthly' && document.readyState === 'complete' ? Array.from(document.querySelectorAll('.month-card')).map(c => c.textContent).join(' ') : ''",
+        );
+        let text = text.as_str().unwrap_or_default().to_string();
+        if text.contains("SQL injection") {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the top attack types section: {text:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        chrome.eval("getComputedStyle(document.querySelector('.months')).display"),
+        "grid",
+        "the dashboard's stylesheet lays out the report's markup"
     );
     drop(chrome);
     let _ = server.child.kill();
