@@ -8,7 +8,8 @@
 //! of windows, fed in arrival order, which is the only order a live stream has.
 //!
 //! What batch ingest adds, live adds too (`crate::row`): the tenant, the Tor exit
-//! attribution ([`LiveProcessor::with_tor`]; the lake's `tor_exit` intervals), the source
+//! attribution ([`LiveProcessor::with_tor`], [`LiveProcessor::set_tor`]; the lake's
+//! `tor_exit` intervals), the source
 //! country from the `[enrich]` geo table, and for firewall formats (netfilter, filterlog,
 //! FortiGate, PAN-OS, `[[firewall.mapping]]`) a `net` row with its service and direction.
 //!
@@ -111,6 +112,11 @@ impl LiveProcessor {
     pub fn with_tor(mut self, tor: TorAttribution) -> LiveProcessor {
         self.tor = tor;
         self
+    }
+
+    /// Replaces the Tor lists (the server reloads them after `kansoku tor import`).
+    pub fn set_tor(&mut self, tor: TorAttribution) {
+        self.tor = tor;
     }
 
     /// Feeds one line (without its terminator) of `source`. `received` (microseconds, UTC)

@@ -81,6 +81,12 @@ pub struct Flusher {
     pub alerts: Option<SyncSender<Vec<HttpRequest>>>,
     /// Where lines that do not parse are set aside.
     pub rejects_dir: PathBuf,
+    /// Half-width of the Tor attribution window (`[enrich] tor_window_hours`).
+    pub tor_window: i64,
+    /// The `tor_exit` files the processor's Tor lists were read from (`None`: not read
+    /// yet); when the table's files change (`kansoku tor import`, compaction), the lists
+    /// are read again before the next segment.
+    pub tor_files: Option<Vec<PathBuf>>,
 }
 
 impl Flusher {
@@ -95,6 +101,7 @@ impl Flusher {
     /// Writes one segment to the lake and deletes it.
     pub fn flush(&mut self, sealed: &Sealed) -> Result<(), ServeError> {
         let started = Instant::now();
+        self.reload_tor();
         let bytes = fs::read(&sealed.path).map_err(|e| ServeError::io(&sealed.path, e))?;
         let decoded = record::decode(&bytes);
         let mut counts = Counts::default();
@@ -187,6 +194,30 @@ impl Flusher {
         Ok(())
     }
 
+    fn reload_tor(&mut self) {
+        let Ok(files) = self.lake.files(table::TOR_EXIT) else {
+            return;
+        };
+        if self.tor_files.as_ref() == Some(&files) {
+            return;
+        }
+        match TorAttribution::load(&self.lake, self.tor_window) {
+            Ok(tor) => {
+                if self.tor_files.is_some() {
+                    eprintln!(
+                        "kansoku serve: the Tor exit lists changed; {} addresses now",
+                        tor.addresses()
+                    );
+                }
+                self.processor.set_tor(tor);
+                self.tor_files = Some(files);
+            }
+            Err(e) => {
+                eprintln!("kansoku serve: reading the Tor exit lists: {e}; keeping the old ones")
+            }
+        }
+    }
+
     fn write_rejects(&self, name: &str, rejects: &[serde_json::Value]) -> Result<(), ServeError> {
         let path = self.rejects_dir.join(format!("{name}.ndjson"));
         let mut text = Vec::new();
@@ -234,15 +265,9 @@ pub fn live_sources(
     Ok(out)
 }
 
-/// A processor for the context's rules and enrichment, attributing Tor exits with the
-/// lake's lists as batch ingest does (without them when the lists cannot be read).
-pub fn processor(ctx: &Context, lake: &Lake) -> LiveProcessor {
-    let tor = match TorAttribution::load(lake, ctx.enrich.tor_window) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("kansoku serve: reading the Tor exit lists: {e}; tor_exit stays unknown");
-            TorAttribution::default()
-        }
-    };
-    LiveProcessor::new(ctx).with_tor(tor)
+/// A processor for the context's rules and enrichment. Its Tor lists are read by the
+/// flusher before the first segment, and again whenever the lake's `tor_exit` files
+/// change, so live rows are attributed as batch ingest attributes them.
+pub fn processor(ctx: &Context) -> LiveProcessor {
+    LiveProcessor::new(ctx)
 }

@@ -127,13 +127,15 @@ pub async fn run(
     let flusher = Flusher {
         lake: lake.clone(),
         guard,
-        processor: flush::processor(&ctx, &lake),
+        processor: flush::processor(&ctx),
         sources: flush::live_sources(&config)?,
         tails_path,
         tails: committed.clone(),
         metrics: Arc::clone(&metrics),
         alerts: Some(alert_tx),
         rejects_dir: lake.rejects_dir(),
+        tor_window: ctx.enrich.tor_window,
+        tor_files: None,
     };
     let (died_tx, died_rx) = tokio::sync::oneshot::channel::<()>();
     let flusher = std::thread::Builder::new()

@@ -30,13 +30,15 @@ fn flusher(
     let f = Flusher {
         lake: lake.clone(),
         guard: flush::acquire_checkpoint(lake).expect("checkpoint"),
-        processor: flush::processor(&ctx, lake),
+        processor: flush::processor(&ctx),
         sources: flush::live_sources(&config).expect("sources"),
         tails_path: lake.root().join("tails.json"),
         tails: flush::TailPositions::default(),
         metrics: Arc::clone(metrics),
         alerts: Some(tx),
         rejects_dir,
+        tor_window: ctx.enrich.tor_window,
+        tor_files: None,
     };
     (f, rx)
 }

@@ -256,3 +256,68 @@ fn firewall_syslog_becomes_net_rows_with_service_and_direction() {
     assert!(page.contains("telnet"), "{page}");
     server.stop();
 }
+
+/// Issue 7: live rows are attributed to Tor exits as batch ingest attributes them, with
+/// lists imported while the server runs (`kansoku tor import` writes the `tor_exit` table).
+#[test]
+fn tor_lists_imported_while_serving_attribute_the_next_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let extra = "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n";
+    let server = start(&config_text(&data, extra));
+    let line = |path: &str| combined("198.51.100.99", path) + "\n";
+    let stored = |n: u64| {
+        wait_for(30, "rows in the lake", || {
+            std::fs::read_dir(data.join("lake").join("http")).is_ok()
+                && column(&data, "SELECT count(*) FROM http") == [n.to_string()]
+        })
+    };
+    assert_eq!(
+        http(
+            server.addr("push"),
+            "POST",
+            "/",
+            &[],
+            line("/before").as_bytes()
+        )
+        .0,
+        200
+    );
+    stored(1);
+    // `combined` lines are at 2026-10-01T01:00:00Z; the list saw the address then.
+    let ts = 1_790_816_400_000_000;
+    let mut list = kansoku_event::tor::TorExitBatchBuilder::with_capacity(1);
+    list.push(&kansoku_event::tor::TorExitInterval {
+        ip: "198.51.100.99".into(),
+        first_seen: ts,
+        last_seen: ts,
+        fingerprint: None,
+    });
+    let lake = kansoku_lake::Lake::open(&data).expect("lake");
+    lake.write_batch(
+        kansoku_event::table::TOR_EXIT,
+        "import-1",
+        &list.finish(),
+        None,
+    )
+    .expect("tor list");
+    assert_eq!(
+        http(
+            server.addr("push"),
+            "POST",
+            "/",
+            &[],
+            line("/after").as_bytes()
+        )
+        .0,
+        200
+    );
+    stored(2);
+    server.stop();
+    let rows = column(
+        &data,
+        "SELECT concat_ws(' ', path, coalesce(CAST(tor_exit AS VARCHAR), 'unknown')) FROM http ORDER BY path",
+    );
+    // Before any list: unknown, as in batch ingest; after the import: a Tor exit.
+    assert_eq!(rows, ["/after true", "/before unknown"]);
+}
