@@ -9,9 +9,9 @@
 //!
 //! What batch ingest adds, live adds too (`crate::row`): the tenant, the Tor exit
 //! attribution ([`LiveProcessor::with_tor`], [`LiveProcessor::set_tor`]; the lake's
-//! `tor_exit` intervals), the source
-//! country from the `[enrich]` geo table, and for firewall formats (netfilter, filterlog,
-//! FortiGate, PAN-OS, `[[firewall.mapping]]`) a `net` row with its service and direction.
+//! `tor_exit` intervals), the source country from the `[enrich]` geo table, and for
+//! firewall formats (netfilter, filterlog, FortiGate, PAN-OS, `[[firewall.mapping]]`) a
+//! `net` row with its service and direction.
 //!
 //! ```
 //! use kansoku_pipeline::{Config, live::{LiveProcessor, LiveSource}};
