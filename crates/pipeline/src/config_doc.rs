@@ -374,10 +374,22 @@ mod tests {
     fn reference_documents_every_default_field() {
         let md = reference_markdown();
         let defaults = toml::to_string(&Config::default()).expect("serialises");
+        let mut table = String::new();
         for line in defaults.lines() {
             if let Some((key, _)) = line.split_once(" = ") {
-                assert!(md.contains(&format!("### `{key}`")), "{key} missing:\n{md}");
+                // An empty array of tables (`tenant = []`) is documented as `[[tenant]]`.
+                let full = if table.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{table}.{key}")
+                };
+                assert!(
+                    md.contains(&format!("### `{key}`"))
+                        || md.contains(&format!("## `[[{full}]]`")),
+                    "{full} missing:\n{md}"
+                );
             } else if line.starts_with('[') {
+                table = line.trim_matches(|c| c == '[' || c == ']').to_string();
                 assert!(
                     md.contains(&format!("## `{line}`")),
                     "{line} missing:\n{md}"
