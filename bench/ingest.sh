@@ -26,8 +26,12 @@ if [ ! -x "$PEERS" ]; then
 fi
 WORK=$PWD/$OUT/peers
 rm -rf "$WORK"
+# With ../shared's 86 SigmaHQ web rules loaded beside the built-in pack, as a second entry.
+SIGMA=${SIGMA:-../shared/data/sigma-web}
+extra=()
+[ -d "$SIGMA" ] && extra=(-x "kansoku+sigma=rm -rf $WORK/lake; $BIN --sigma $PWD/$SIGMA --data $WORK/lake ingest {LOG}")
 bash "$PEERS" -l "$LOG" -n "${RUNS:-3}" -t "wc grep rg goaccess-json" -w "$WORK" \
-  -x "kansoku=rm -rf $WORK/lake; $BIN --data $WORK/lake ingest {LOG}" | tee "$OUT/peers.txt"
+  -x "kansoku=rm -rf $WORK/lake; $BIN --data $WORK/lake ingest {LOG}" "${extra[@]}" | tee "$OUT/peers.txt"
 python3 - "$WORK/results.tsv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
@@ -35,9 +39,13 @@ def med(tool, key):
     v = [float(r[key]) for r in rows if r["tool"] == tool]
     return statistics.median(v) if v else None
 b = float(rows[0]["bytes"]); n = float(rows[0]["lines"])
-k = med("kansoku", "wall_s"); g = med("goaccess-json", "wall_s"); gr = med("grep", "wall_s")
-rss = med("kansoku", "maxrss_kb")
-print(f"\nkansoku ingest: {b/1e6/k:.1f} MB/s, {n/k:,.0f} lines/s, peak RSS {rss/1024:.0f} MiB")
-if g: print(f"ratio vs GoAccess: {g/k:.1f}x  (target >= 10x)")
-if gr: print(f"ratio vs grep -E: {gr/k:.2f}x")
+g = med("goaccess-json", "wall_s"); gr = med("grep", "wall_s")
+for tool in ("kansoku", "kansoku+sigma"):
+    k = med(tool, "wall_s")
+    if k is None:
+        continue
+    rss = med(tool, "maxrss_kb")
+    print(f"\n{tool} ingest: {b/1e6/k:.1f} MB/s, {n/k:,.0f} lines/s, peak RSS {rss/1024:.0f} MiB")
+    if g: print(f"  ratio vs GoAccess: {g/k:.1f}x  (target >= 10x)")
+    if gr: print(f"  ratio vs grep -E: {gr/k:.2f}x")
 PY

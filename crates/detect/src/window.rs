@@ -3,8 +3,11 @@
 //! sliding time span, and fires when the threshold is reached. Once fired, every request
 //! of that source is marked until the span has passed without a new firing.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher as _, Hash, Hasher};
+
+use foldhash::HashMap;
+use foldhash::fast::RandomState;
 
 use kansoku_event::HttpRequest;
 
@@ -28,17 +31,20 @@ pub struct Windows {
     active: HashMap<u64, Vec<(u32, i64)>>,
     observed: u64,
     max_span: i64,
+    /// Keys are 64-bit digests of attacker-chosen text (source address, path); a seed
+    /// chosen per run keeps anyone from crafting two that collide.
+    seed: RandomState,
 }
 
-fn key_hash(req: &HttpRequest) -> u64 {
-    let mut h = DefaultHasher::new();
+fn key_hash(seed: &RandomState, req: &HttpRequest) -> u64 {
+    let mut h = seed.build_hasher();
     req.tenant.hash(&mut h);
     req.src_ip.hash(&mut h);
     h.finish()
 }
 
-fn zone_value(req: &HttpRequest, zone: Zone) -> u64 {
-    let mut h = DefaultHasher::new();
+fn zone_value(seed: &RandomState, req: &HttpRequest, zone: Zone) -> u64 {
+    let mut h = seed.build_hasher();
     match zone {
         Zone::Path => req.path.hash(&mut h),
         Zone::Query | Zone::Args => req.query.hash(&mut h),
@@ -68,10 +74,11 @@ impl Windows {
         Windows {
             set: rules.clone(),
             scratch: Scratch::default(),
-            state: HashMap::new(),
-            active: HashMap::new(),
+            state: HashMap::default(),
+            active: HashMap::default(),
             observed: 0,
             max_span,
+            seed: RandomState::default(),
         }
     }
 
@@ -84,7 +91,7 @@ impl Windows {
         if eng.rules.is_empty() {
             return;
         }
-        let key = key_hash(req);
+        let key = key_hash(&self.seed, req);
         let ts = req.ts;
         if let Some(list) = self.active.get_mut(&key) {
             list.retain(|&(_, until)| until >= ts);
@@ -103,7 +110,7 @@ impl Windows {
             if !w.statuses.is_empty() && !req.status.is_some_and(|s| w.statuses.contains(&s)) {
                 continue;
             }
-            let value = w.distinct.map_or(0, |z| zone_value(req, z));
+            let value = w.distinct.map_or(0, |z| zone_value(&self.seed, req, z));
             let st = self.state.entry((local, key)).or_default();
             st.events.push_back((ts, value));
             *st.distinct.entry(value).or_insert(0) += 1;

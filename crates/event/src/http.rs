@@ -6,7 +6,7 @@ use arrow_array::builder::{
     BooleanBuilder, Float64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
     UInt16Builder, UInt64Builder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{Array as _, ArrayRef, ListArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use crate::Micros;
@@ -189,6 +189,17 @@ pub struct HttpBatchBuilder {
     len: usize,
 }
 
+/// Bytes of string data in a column; items for a list column; 0 for other types.
+fn data_len(col: &ArrayRef) -> usize {
+    if let Some(s) = col.as_any().downcast_ref::<StringArray>() {
+        s.value_data().len()
+    } else if let Some(l) = col.as_any().downcast_ref::<ListArray>() {
+        l.values().len()
+    } else {
+        0
+    }
+}
+
 fn push_list(builder: &mut ListBuilder<StringBuilder>, items: &[String]) {
     for item in items {
         builder.values().append_value(item);
@@ -199,36 +210,55 @@ fn push_list(builder: &mut ListBuilder<StringBuilder>, items: &[String]) {
 impl HttpBatchBuilder {
     /// A builder with room for `rows` rows.
     pub fn with_capacity(rows: usize) -> Self {
-        let s = || StringBuilder::with_capacity(rows, rows * 8);
-        let l = || ListBuilder::new(StringBuilder::new());
+        // Typical bytes per row of each column (index in the schema); lists: items per row.
+        Self::sized(rows, |col| {
+            rows * match col {
+                6 => 48,  // path
+                8 => 64,  // raw_uri
+                13 => 96, // user_agent
+                14 => 48, // referer
+                2 | 7 | 26 => 16,
+                _ => 8,
+            }
+        })
+    }
+
+    /// A builder whose string columns have room for `bytes(column index)` bytes (list
+    /// columns: that many items, of 16 bytes each).
+    fn sized(rows: usize, bytes: impl Fn(usize) -> usize) -> Self {
+        let s = |col: usize| StringBuilder::with_capacity(rows, bytes(col));
+        let l = |col: usize| {
+            let items = bytes(col);
+            ListBuilder::with_capacity(StringBuilder::with_capacity(items, items * 16), rows)
+        };
         HttpBatchBuilder {
             ts: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
-            tenant: s(),
-            src_ip: s(),
-            dst_ip: s(),
-            host: s(),
-            method: s(),
-            path: StringBuilder::with_capacity(rows, rows * 48),
-            query: s(),
-            raw_uri: s(),
-            protocol: s(),
+            tenant: s(1),
+            src_ip: s(2),
+            dst_ip: s(3),
+            host: s(4),
+            method: s(5),
+            path: s(6),
+            query: s(7),
+            raw_uri: s(8),
+            protocol: s(9),
             status: UInt16Builder::with_capacity(rows),
             bytes: UInt64Builder::with_capacity(rows),
             request_time: Float64Builder::with_capacity(rows),
-            user_agent: StringBuilder::with_capacity(rows, rows * 96),
-            referer: s(),
-            x_forwarded_for: s(),
-            body: s(),
-            waf_action: s(),
-            waf_rule_ids: l(),
-            waf_messages: l(),
-            waf_severity: s(),
-            rule_ids: l(),
-            categories: l(),
-            tool: s(),
+            user_agent: s(13),
+            referer: s(14),
+            x_forwarded_for: s(15),
+            body: s(16),
+            waf_action: s(17),
+            waf_rule_ids: l(18),
+            waf_messages: l(19),
+            waf_severity: s(20),
+            rule_ids: l(21),
+            categories: l(22),
+            tool: s(23),
             tor_exit: BooleanBuilder::with_capacity(rows),
-            src_country: s(),
-            source: s(),
+            src_country: s(25),
+            source: s(26),
             source_line: UInt64Builder::with_capacity(rows),
             len: 0,
         }
@@ -310,7 +340,14 @@ impl HttpBatchBuilder {
             Arc::new(self.source.finish()),
             Arc::new(self.source_line.finish()),
         ];
-        self.len = 0;
+        let rows = self.len;
+        // Arrow's finish leaves every builder without capacity, so the next batch would grow
+        // each buffer by doubling and copying; give it the room this batch needed instead.
+        let sizes: Vec<usize> = columns
+            .iter()
+            .map(|c| data_len(c) + data_len(c) / 8)
+            .collect();
+        *self = Self::sized(rows, |col| sizes[col]);
         RecordBatch::try_new(schema(), columns)
             .expect("builder columns follow the schema by construction")
     }
@@ -340,5 +377,39 @@ mod tests {
         assert!(path.is_valid(0));
         assert!(path.is_null(1));
         assert!(b.is_empty());
+    }
+
+    /// The builder re-sized after a batch (from that batch's sizes) builds the next one
+    /// just as right, also when it is larger than the first.
+    #[test]
+    fn batches_after_the_first_are_built_alike() {
+        let mut b = HttpBatchBuilder::with_capacity(1);
+        let row = |i: usize| HttpRequest {
+            tenant: "acme".into(),
+            path: Some(format!("/p/{i}")),
+            user_agent: i.is_multiple_of(2).then(|| "curl/8".to_string()),
+            rule_ids: vec![format!("r{i}"); i % 3],
+            ..Default::default()
+        };
+        for (first, n) in [(0, 3), (3, 50)] {
+            for i in first..first + n {
+                b.push(&row(i));
+            }
+            let batch = b.finish();
+            assert_eq!(batch.num_rows(), n);
+            let path = batch
+                .column_by_name(col::PATH)
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
+                .expect("path");
+            let rules = batch
+                .column_by_name(col::RULE_IDS)
+                .and_then(|c| c.as_any().downcast_ref::<ListArray>().cloned())
+                .expect("rule_ids");
+            for (k, i) in (first..first + n).enumerate() {
+                assert_eq!(path.value(k), format!("/p/{i}"));
+                assert_eq!(rules.value(k).len(), i % 3);
+            }
+            assert!(b.is_empty());
+        }
     }
 }

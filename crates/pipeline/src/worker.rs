@@ -94,6 +94,7 @@ impl Job<'_> {
                 seq: chunk.seq,
                 end_offset: chunk.end_offset,
                 last_line: chunk.last_line,
+                records: Vec::with_capacity(chunk.lines.len()),
                 ..ChunkResult::default()
             };
             for line in &chunk.lines {
