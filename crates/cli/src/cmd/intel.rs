@@ -14,6 +14,7 @@ use kansoku_intel::{ExportOptions, IntelIndex, Privacy, Tlp, severity_rank, stor
 use kansoku_lake::Lake;
 use kansoku_pipeline::Config;
 
+use crate::cli::OutputFormat;
 use crate::exit;
 
 pub fn run(config: &Config, cmd: IntelCommand) -> anyhow::Result<u8> {
@@ -245,21 +246,33 @@ fn show_matches(config: &Config, a: IntelMatchesArgs) -> anyhow::Result<u8> {
         let known = matches::known_attacks(&ctx, &index, &scope).await?;
         anyhow::Ok((rows, known))
     })?;
-    if a.json {
+    // JSON carries the known-attack totals beside the rows; the other forms the rows only.
+    let format = a.format.get();
+    if format == OutputFormat::Json {
         let v = serde_json::json!({ "matches": rows, "known_attacks": known });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(exit::OK);
     }
-    for m in &rows {
-        let lists: Vec<&str> = m.lists.iter().map(String::as_str).collect();
-        println!(
-            "{}\t{}\t{} rows\t{} attacks\t{}",
-            m.table,
-            m.src_ip,
-            m.rows,
-            m.attacks,
-            lists.join(",")
-        );
+    crate::output::Listing {
+        records: &rows,
+        columns: &["table", "src_ip", "rows", "attacks", "lists"],
+        row: |m| {
+            vec![
+                m.table.to_string(),
+                m.src_ip.clone(),
+                m.rows.to_string(),
+                m.attacks.to_string(),
+                m.lists
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ]
+        },
+    }
+    .print(format)?;
+    if format != OutputFormat::Table {
+        return Ok(exit::OK);
     }
     println!(
         "{} of {} attacks came from {} of {} sources already known to others ({} indicators loaded)",
@@ -409,7 +422,6 @@ pub struct IntelMatchesArgs {
     /// Only this tenant's rows.
     #[arg(long)]
     pub tenant: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: crate::cli::ListFormat,
 }

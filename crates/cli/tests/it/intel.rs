@@ -124,12 +124,36 @@ impl Lab {
             ],
         );
         let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        let ips = v["matches"]
+        let ips: BTreeSet<String> = v["matches"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|m| m["src_ip"].as_str().map(str::to_string))
             .collect();
+        // The CSV form lists the same sources (issue 11: every listing in four formats).
+        let csv = self.ok(
+            data,
+            &[
+                "intel",
+                "matches",
+                "--from",
+                "2026-09-01",
+                "--to",
+                "2026-09-30",
+                "--format",
+                "csv",
+            ],
+        );
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some("table,src_ip,rows,attacks,lists"),
+            "{csv}"
+        );
+        let csv_ips: BTreeSet<String> = lines
+            .filter_map(|l| l.split(',').nth(1).map(str::to_string))
+            .collect();
+        assert_eq!(csv_ips, ips, "{csv}");
         (ips, v)
     }
 }
