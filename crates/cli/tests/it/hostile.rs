@@ -438,3 +438,94 @@ fn report_out_replaces_a_planted_symlink_instead_of_writing_through_it() {
         );
     }
 }
+
+/// One tar entry whose name is written raw into the header (`tar::Builder` refuses `..`,
+/// an attacker's tool does not).
+fn raw_entry(
+    tar: &mut tar::Builder<Vec<u8>>,
+    name: &str,
+    kind: tar::EntryType,
+    link: &str,
+    data: &[u8],
+) {
+    let mut h = tar::Header::new_gnu();
+    let gnu = h.as_gnu_mut().expect("gnu header");
+    gnu.name[..name.len()].copy_from_slice(name.as_bytes());
+    gnu.linkname[..link.len()].copy_from_slice(link.as_bytes());
+    h.set_entry_type(kind);
+    h.set_mode(0o644);
+    h.set_size(data.len() as u64);
+    h.set_cksum();
+    tar.append(&h, data).expect("append");
+}
+
+/// `evidence verify --archive` on a hostile archive: entries climbing out with `..`, an
+/// absolute path, and a symlink to a folder outside followed by a file through it. Nothing
+/// may be written outside the archive's scratch folder; the user gets a clear error.
+#[test]
+fn a_hostile_evidence_archive_writes_nothing_outside_and_says_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).expect("outside dir");
+    let mut tar = tar::Builder::new(Vec::new());
+    let climb = format!("../../../../../..{}/climbed.txt", outside.display());
+    raw_entry(&mut tar, &climb, tar::EntryType::Regular, "", b"climbed");
+    let absolute = format!("{}/absolute.txt", outside.display());
+    raw_entry(
+        &mut tar,
+        &absolute,
+        tar::EntryType::Regular,
+        "",
+        b"absolute",
+    );
+    raw_entry(
+        &mut tar,
+        "acme/link",
+        tar::EntryType::Symlink,
+        &outside.display().to_string(),
+        b"",
+    );
+    raw_entry(
+        &mut tar,
+        "acme/link/through.txt",
+        tar::EntryType::Regular,
+        "",
+        b"through",
+    );
+    raw_entry(
+        &mut tar,
+        "acme/case.toml",
+        tar::EntryType::Regular,
+        "",
+        b"name = \"acme\"\n",
+    );
+    let archive = dir.path().join("hostile.tar");
+    std::fs::write(&archive, tar.into_inner().expect("tar bytes")).expect("write tar");
+
+    let out = run(
+        &dir.path().join("data"),
+        &[
+            "evidence",
+            "verify",
+            "--archive",
+            archive.to_str().expect("utf-8"),
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        !out.status.success(),
+        "a hostile archive cannot verify: {}",
+        stdout(&out)
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.starts_with("kansoku: ") && err.contains("hostile.tar"),
+        "names the archive: {err}"
+    );
+    assert!(err.contains("outside of destination"), "says why: {err}");
+    let written: Vec<_> = std::fs::read_dir(&outside).expect("outside").collect();
+    assert!(
+        written.is_empty(),
+        "files written outside: {written:?}; {err}"
+    );
+}
