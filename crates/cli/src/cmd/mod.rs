@@ -115,21 +115,27 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Resolves on SIGTERM (systemd stop) or SIGINT (Ctrl-C).
-pub(crate) async fn shutdown() {
+/// Resolves on SIGTERM (systemd stop) or SIGINT (Ctrl-C). The handlers are installed when
+/// this is called, not when the future is first polled: a SIGTERM that arrives while the
+/// server is still starting must stop it gracefully, not kill it with the default action.
+/// Call it inside the runtime (`Runtime::enter`).
+pub(crate) fn shutdown() -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    match (
+    let signals = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
+    );
+    async move {
+        match signals {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
             }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }

@@ -25,7 +25,12 @@ pub fn run(config: Option<&Path>, data: Option<&Path>, args: &ServeArgs) -> anyh
         );
         return Ok(crate::exit::OK);
     }
-    let summary = super::runtime()?.block_on(kansoku_server::run(config, super::shutdown()))?;
+    let rt = super::runtime()?;
+    let stop = {
+        let _inside = rt.enter();
+        super::shutdown()
+    };
+    let summary = rt.block_on(kansoku_server::run(config, stop))?;
     eprintln!(
         "kansoku serve: stopped; {} events accepted, {} rows stored, {} segments flushed",
         summary.accepted, summary.stored, summary.flushes
