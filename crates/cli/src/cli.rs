@@ -117,12 +117,12 @@ pub enum Command {
     ///
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30"
     #[command(subcommand)]
-    Case(CaseCommand),
+    Case(crate::cmd::case::CaseCommand),
     /// A case's evidence: add files, import KAPE/UAC logs, list, verify, export.
     ///
     /// Example: kansoku evidence add acme-2026-10 /var/log/nginx --kind server --handler sato
     #[command(subcommand)]
-    Evidence(EvidenceCommand),
+    Evidence(crate::cmd::evidence::EvidenceCommand),
     /// Reporting deadlines of a case (Japan's APPI, partner contracts) and the draft report.
     ///
     /// Example: kansoku deadlines acme-2026-10 --draft ja
@@ -131,7 +131,7 @@ pub enum Command {
     ///
     /// Example: kansoku recovery plan inventory.toml --now "2026-10-03 09:00"
     #[command(subcommand)]
-    Recovery(RecoveryCommand),
+    Recovery(crate::cmd::recovery::RecoveryCommand),
     /// A case's timeline: lake detections, firewall entries, leak posts, notes, custody.
     ///
     /// Example: kansoku timeline acme-2026-10 --from 2026-10-01 --format jsonl --out acme.jsonl
@@ -398,206 +398,6 @@ pub struct TorImportArgs {
     pub json: bool,
 }
 
-/// `kansoku case ...`.
-#[derive(Debug, Subcommand)]
-pub enum CaseCommand {
-    /// Open a case: a folder under DATA/cases/NAME with case.toml.
-    ///
-    /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30" --personal-data --unauthorised-purpose
-    New(CaseNewArgs),
-    /// List the cases.
-    ///
-    /// Example: kansoku case list --format csv
-    List {
-        #[command(flatten)]
-        format: ListFormat,
-    },
-    /// Show one case: metadata, facts, evidence count, notes.
-    ///
-    /// Example: kansoku case show acme-2026-10 --json
-    Show {
-        /// Case name.
-        name: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Count cases by type and year, with the ransomware share year over year.
-    ///
-    /// Example: kansoku case stats --tz Asia/Tokyo --format csv
-    Stats {
-        /// Time zone deciding the year (IANA).
-        #[arg(long, default_value = "Asia/Tokyo")]
-        tz: String,
-        #[command(flatten)]
-        format: ListFormat,
-    },
-    /// Add a dated note (shown in the timeline and recorded in the custody log).
-    ///
-    /// Example: kansoku case note acme-2026-10 "VPN account taro used from 203.0.113.9" --author sato --at "2026-10-01 02:14"
-    Note {
-        /// Case name.
-        name: String,
-        /// The note.
-        text: String,
-        /// Who writes it [default: $USER].
-        #[arg(long)]
-        author: Option<String>,
-        /// When it happened [default: now]; local time in --tz unless an offset is given.
-        #[arg(long, value_name = "TIME")]
-        at: Option<String>,
-        /// Time zone of --at.
-        #[arg(long, default_value = "Asia/Tokyo")]
-        tz: String,
-    },
-    /// Show the first-response checklist of a case and mark steps done.
-    ///
-    /// Example: kansoku case checklist acme-2026-10 --done isolate --done collect-logs
-    Checklist {
-        /// Case name.
-        name: String,
-        /// Step ids to mark done; repeatable.
-        #[arg(long, value_name = "ID")]
-        done: Vec<String>,
-        /// Checklist to use (ransomware, web-compromise) [default: by case type].
-        #[arg(long, value_name = "NAME")]
-        list: Option<String>,
-        /// Who did the steps [default: $USER].
-        #[arg(long)]
-        by: Option<String>,
-        /// Language of the steps: ja or en.
-        #[arg(long, default_value = "ja")]
-        lang: String,
-    },
-}
-
-/// `kansoku case new`.
-#[derive(Debug, Args)]
-pub struct CaseNewArgs {
-    /// Case name (letters, digits, - _ . and non-ASCII; no separators).
-    pub name: String,
-    /// Kind of incident: ransomware, web-compromise, data-leak, ddos or other.
-    #[arg(long = "type", value_name = "TYPE")]
-    pub case_type: String,
-    /// Who opens the case [default: $USER].
-    #[arg(long)]
-    pub who: Option<String>,
-    /// When the organisation learned of the incident [default: now]; local time in --tz
-    /// unless an offset is given. Every reporting deadline counts from it.
-    #[arg(long, value_name = "TIME")]
-    pub learned: Option<String>,
-    /// Time zone of --learned.
-    #[arg(long, default_value = "Asia/Tokyo")]
-    pub tz: String,
-    /// Personal data is or may be involved.
-    #[arg(long)]
-    pub personal_data: bool,
-    /// Sensitive personal data (要配慮個人情報) is or may be involved.
-    #[arg(long)]
-    pub sensitive_data: bool,
-    /// Misuse of the data may cause financial loss.
-    #[arg(long)]
-    pub financial_loss_risk: bool,
-    /// Caused by an act with an unauthorised purpose (an attack).
-    #[arg(long)]
-    pub unauthorised_purpose: bool,
-    /// Number of people concerned.
-    #[arg(long, value_name = "N")]
-    pub people: Option<u64>,
-    /// One paragraph on what happened.
-    #[arg(long, default_value = "")]
-    pub summary: String,
-}
-
-/// `kansoku evidence ...`.
-#[derive(Debug, Subcommand)]
-pub enum EvidenceCommand {
-    /// Copy files (or folders) into a case, with digests, recorded in the custody log.
-    ///
-    /// Example: kansoku evidence add acme-2026-10 /var/log/nginx --kind server --handler sato --host web01
-    Add {
-        /// Case name.
-        case: String,
-        /// Files or folders.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// server, client, vpn, firewall, av or other.
-        #[arg(long)]
-        kind: String,
-        /// Who handles the evidence.
-        #[arg(long)]
-        handler: String,
-        /// Machine the files come from [default: this machine].
-        #[arg(long)]
-        host: Option<String>,
-        /// Record the files where they are instead of copying them.
-        #[arg(long)]
-        no_copy: bool,
-    },
-    /// Import another tool's acquisition log as evidence records with its hashes.
-    ///
-    /// Example: kansoku evidence import acme-2026-10 D:/kape/CopyLog.csv --tool kape --kind client --handler sato
-    Import {
-        /// Case name.
-        case: String,
-        /// The log: KAPE CopyLog.csv, UAC uac-*.log, or an md5sum/sha1sum/sha256sum list.
-        log: PathBuf,
-        /// Which tool wrote it.
-        #[arg(long, value_parser = ["kape", "uac", "hash-list"])]
-        tool: String,
-        /// server, client, vpn, firewall, av or other.
-        #[arg(long)]
-        kind: String,
-        /// Who handles the evidence.
-        #[arg(long)]
-        handler: String,
-        /// Machine the files come from (UAC logs name it themselves).
-        #[arg(long)]
-        host: Option<String>,
-    },
-    /// List a case's evidence records.
-    ///
-    /// Example: kansoku evidence list acme-2026-10 --format csv
-    List {
-        /// Case name.
-        case: String,
-        #[command(flatten)]
-        format: ListFormat,
-    },
-    /// Check every evidence file and the whole custody chain; exit 1 naming what changed.
-    ///
-    /// Example: kansoku evidence verify --archive acme-2026-10.tar --key-fingerprint sha256:…
-    Verify {
-        /// Case name (or use --archive / --dir).
-        #[arg(required_unless_present_any = ["archive", "dir"])]
-        case: Option<String>,
-        /// An archive written by `evidence export`.
-        #[arg(long, value_name = "TAR", conflicts_with_all = ["case", "dir"])]
-        archive: Option<PathBuf>,
-        /// A case folder unpacked elsewhere.
-        #[arg(long, value_name = "DIR", conflicts_with = "case")]
-        dir: Option<PathBuf>,
-        /// The key fingerprint received out of band, to compare.
-        #[arg(long, value_name = "FP")]
-        key_fingerprint: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Write a tar archive of the case's evidence, custody log, public key and manifest.
-    ///
-    /// Example: kansoku evidence export acme-2026-10 acme-2026-10.tar --handler sato
-    Export {
-        /// Case name.
-        case: String,
-        /// Output archive.
-        out: PathBuf,
-        /// Who exports [default: $USER].
-        #[arg(long)]
-        handler: Option<String>,
-    },
-}
-
 /// `kansoku deadlines`.
 #[derive(Debug, Args)]
 pub struct DeadlinesArgs {
@@ -616,52 +416,6 @@ pub struct DeadlinesArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `kansoku recovery ...`.
-#[derive(Debug, Subcommand)]
-pub enum RecoveryCommand {
-    /// The plan: order, restore or rebuild, ETAs, warnings, stops, contacts.
-    ///
-    /// Example: kansoku recovery plan inventory.toml --now "2026-10-03 09:00" --parallel 3
-    Plan {
-        /// The inventory (TOML).
-        inventory: PathBuf,
-        /// The time to plan from [default: now]; local in --tz unless an offset is given.
-        #[arg(long, value_name = "TIME")]
-        now: Option<String>,
-        /// Time zone for input and output times.
-        #[arg(long, default_value = "Asia/Tokyo")]
-        tz: String,
-        /// Systems worked on at once, overriding settings.parallel.
-        #[arg(long, value_name = "N")]
-        parallel: Option<usize>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Record systems as back and write the executive status page.
-    ///
-    /// Example: kansoku recovery status inventory.toml --done ad --done net --lang ja
-    Status {
-        /// The inventory (TOML); progress goes to INVENTORY.state.toml beside it.
-        inventory: PathBuf,
-        /// Systems now back; repeatable.
-        #[arg(long, value_name = "SYSTEM")]
-        done: Vec<String>,
-        /// The time [default: now].
-        #[arg(long, value_name = "TIME")]
-        now: Option<String>,
-        /// Time zone.
-        #[arg(long, default_value = "Asia/Tokyo")]
-        tz: String,
-        /// Page language: ja or en.
-        #[arg(long, default_value = "ja")]
-        lang: String,
-        /// Output page [default: INVENTORY.status.LANG.html].
-        #[arg(long, short, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
 }
 
 /// Timeline renderings.

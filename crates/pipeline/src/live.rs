@@ -33,12 +33,14 @@ use arrow_array::RecordBatch;
 use kansoku_detect::{Matcher, Windows};
 use kansoku_event::http::HttpBatchBuilder;
 use kansoku_event::net::NetBatchBuilder;
-use kansoku_event::{DEFAULT_TENANT, HttpRequest, Micros, NetFlow};
+use kansoku_event::{HttpRequest, Micros, NetFlow};
 use kansoku_parse::firewall::TimeContext;
 use kansoku_parse::{Format, Parsed, Parser};
 
 use crate::config::Context;
-use crate::enrichment::{Settings, TorAttribution};
+use crate::enrichment::TorAttribution;
+use crate::row::Row as _;
+use crate::worker::Job;
 
 /// Where live records come from: the source's name (stored in `source`), its format and
 /// the tenant every record of it belongs to (`None`: the tenant map decides).
@@ -50,6 +52,29 @@ pub struct LiveSource {
     pub format: Format,
     /// Tenant of every record; `None` lets the tenant map attribute by host or address.
     pub tenant: Option<String>,
+}
+
+/// The batch-ingest view of a live source, so live records get exactly what
+/// [`crate::row::Row::prepare`] gives ingested ones (source, tenant, Tor, country, service, direction,
+/// stateless rules). A source's tenant, when set, applies to every record.
+fn job<'a>(
+    ctx: &'a Context,
+    tor: &'a TorAttribution,
+    source: &'a LiveSource,
+    received: Micros,
+) -> Job<'a> {
+    Job {
+        ctx,
+        name: &source.name,
+        format: &source.format,
+        forced_tenant: source.tenant.is_some(),
+        file_tenant: source.tenant.as_deref(),
+        clock: TimeContext {
+            zone: ctx.enrich.zone,
+            reference: received,
+        },
+        tor,
+    }
 }
 
 /// What one pushed line gave.
@@ -150,22 +175,11 @@ impl LiveProcessor {
                     if req.ts == 0 {
                         req.ts = received;
                     }
-                    req.source = source.name.clone();
-                    req.source_line = p.line;
-                    req.tenant = match &source.tenant {
-                        Some(t) => t.clone(),
-                        None => self
-                            .ctx
-                            .tenants
-                            .resolve(req.host.as_deref(), req.dst_ip.as_deref(), None)
-                            .unwrap_or(DEFAULT_TENANT)
-                            .to_string(),
-                    };
-                    req.tor_exit = self.tor.tor_exit(req.src_ip.as_deref(), req.ts);
-                    if req.src_country.is_none() {
-                        req.src_country = self.ctx.enrich.country(req.src_ip.as_deref());
-                    }
-                    self.matcher.apply(&mut req);
+                    req.prepare(
+                        &job(&self.ctx, &self.tor, source, received),
+                        p.line,
+                        &mut self.matcher,
+                    );
                     self.windows.observe(&mut req);
                     self.builder.push(&req);
                     outcome.stored += 1;
@@ -220,23 +234,11 @@ impl LiveProcessor {
                     if f.ts == 0 {
                         f.ts = received;
                     }
-                    f.source = source.name.clone();
-                    f.source_line = p.line;
-                    f.tenant = match &source.tenant {
-                        Some(t) => t.clone(),
-                        None => self
-                            .ctx
-                            .tenants
-                            .resolve(None, f.dst_ip.as_deref(), None)
-                            .unwrap_or(DEFAULT_TENANT)
-                            .to_string(),
-                    };
-                    f.service = Settings::service(&f);
-                    f.direction = self.ctx.enrich.direction(&f);
-                    f.tor_exit = self.tor.tor_exit(f.src_ip.as_deref(), f.ts);
-                    if f.src_country.is_none() {
-                        f.src_country = self.ctx.enrich.country(f.src_ip.as_deref());
-                    }
+                    f.prepare(
+                        &job(&self.ctx, &self.tor, source, received),
+                        p.line,
+                        &mut (),
+                    );
                     self.net_builder.push(&f);
                     outcome.stored += 1;
                 }
@@ -276,6 +278,7 @@ impl LiveProcessor {
 mod tests {
     use super::*;
     use crate::Config;
+    use kansoku_event::DEFAULT_TENANT;
 
     #[test]
     fn bad_lines_are_rejected_and_good_ones_detected() {

@@ -2,12 +2,13 @@
 
 use anyhow::Context as _;
 use chrono::Utc;
+use clap::{Args, Subcommand};
 use kansoku_ir::case::{CaseMeta, CaseType, Cases, Facts, NewCase, Note};
 use kansoku_ir::checklist::{self, Phase};
 use kansoku_ir::time::{parse_time, parse_tz};
 use kansoku_pipeline::Config;
 
-use crate::cli::{CaseCommand, CaseNewArgs, OutputFormat};
+use crate::cli::{ListFormat, OutputFormat};
 use crate::output::Listing;
 
 pub fn user() -> String {
@@ -183,4 +184,115 @@ fn new(cases: &Cases, a: CaseNewArgs) -> anyhow::Result<u8> {
         case.dir.join("case.toml").display()
     );
     Ok(crate::exit::OK)
+}
+
+/// `kansoku case ...`.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a case: a folder under DATA/cases/NAME with case.toml.
+    ///
+    /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30" --personal-data --unauthorised-purpose
+    New(CaseNewArgs),
+    /// List the cases.
+    ///
+    /// Example: kansoku case list --format csv
+    List {
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Show one case: metadata, facts, evidence count, notes.
+    ///
+    /// Example: kansoku case show acme-2026-10 --json
+    Show {
+        /// Case name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count cases by type and year, with the ransomware share year over year.
+    ///
+    /// Example: kansoku case stats --tz Asia/Tokyo --format csv
+    Stats {
+        /// Time zone deciding the year (IANA).
+        #[arg(long, default_value = "Asia/Tokyo")]
+        tz: String,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Add a dated note (shown in the timeline and recorded in the custody log).
+    ///
+    /// Example: kansoku case note acme-2026-10 "VPN account taro used from 203.0.113.9" --author sato --at "2026-10-01 02:14"
+    Note {
+        /// Case name.
+        name: String,
+        /// The note.
+        text: String,
+        /// Who writes it [default: $USER].
+        #[arg(long)]
+        author: Option<String>,
+        /// When it happened [default: now]; local time in --tz unless an offset is given.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Time zone of --at.
+        #[arg(long, default_value = "Asia/Tokyo")]
+        tz: String,
+    },
+    /// Show the first-response checklist of a case and mark steps done.
+    ///
+    /// Example: kansoku case checklist acme-2026-10 --done isolate --done collect-logs
+    Checklist {
+        /// Case name.
+        name: String,
+        /// Step ids to mark done; repeatable.
+        #[arg(long, value_name = "ID")]
+        done: Vec<String>,
+        /// Checklist to use (ransomware, web-compromise) [default: by case type].
+        #[arg(long, value_name = "NAME")]
+        list: Option<String>,
+        /// Who did the steps [default: $USER].
+        #[arg(long)]
+        by: Option<String>,
+        /// Language of the steps: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+    },
+}
+
+/// `kansoku case new`.
+#[derive(Debug, Args)]
+pub struct CaseNewArgs {
+    /// Case name (letters, digits, - _ . and non-ASCII; no separators).
+    pub name: String,
+    /// Kind of incident: ransomware, web-compromise, data-leak, ddos or other.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub case_type: String,
+    /// Who opens the case [default: $USER].
+    #[arg(long)]
+    pub who: Option<String>,
+    /// When the organisation learned of the incident [default: now]; local time in --tz
+    /// unless an offset is given. Every reporting deadline counts from it.
+    #[arg(long, value_name = "TIME")]
+    pub learned: Option<String>,
+    /// Time zone of --learned.
+    #[arg(long, default_value = "Asia/Tokyo")]
+    pub tz: String,
+    /// Personal data is or may be involved.
+    #[arg(long)]
+    pub personal_data: bool,
+    /// Sensitive personal data (要配慮個人情報) is or may be involved.
+    #[arg(long)]
+    pub sensitive_data: bool,
+    /// Misuse of the data may cause financial loss.
+    #[arg(long)]
+    pub financial_loss_risk: bool,
+    /// Caused by an act with an unauthorised purpose (an attack).
+    #[arg(long)]
+    pub unauthorised_purpose: bool,
+    /// Number of people concerned.
+    #[arg(long, value_name = "N")]
+    pub people: Option<u64>,
+    /// One paragraph on what happened.
+    #[arg(long, default_value = "")]
+    pub summary: String,
 }

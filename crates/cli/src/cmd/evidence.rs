@@ -1,13 +1,16 @@
 //! `kansoku evidence`: add, import, list, verify, export.
 
+use std::path::PathBuf;
+
 use chrono::Utc;
+use clap::Subcommand;
 use kansoku_ir::case::Cases;
 use kansoku_ir::evidence::{self, AddOptions};
 use kansoku_ir::import::Tool;
 use kansoku_ir::verify::{VerifyReport, verify_dir};
 use kansoku_pipeline::Config;
 
-use crate::cli::EvidenceCommand;
+use crate::cli::ListFormat;
 use crate::output::Listing;
 
 pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
@@ -181,4 +184,93 @@ fn print_report(r: &VerifyReport, json: bool) -> anyhow::Result<()> {
         r.head_hash.as_deref().unwrap_or("-")
     );
     Ok(())
+}
+
+/// `kansoku evidence ...`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Copy files (or folders) into a case, with digests, recorded in the custody log.
+    ///
+    /// Example: kansoku evidence add acme-2026-10 /var/log/nginx --kind server --handler sato --host web01
+    Add {
+        /// Case name.
+        case: String,
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// server, client, vpn, firewall, av or other.
+        #[arg(long)]
+        kind: String,
+        /// Who handles the evidence.
+        #[arg(long)]
+        handler: String,
+        /// Machine the files come from [default: this machine].
+        #[arg(long)]
+        host: Option<String>,
+        /// Record the files where they are instead of copying them.
+        #[arg(long)]
+        no_copy: bool,
+    },
+    /// Import another tool's acquisition log as evidence records with its hashes.
+    ///
+    /// Example: kansoku evidence import acme-2026-10 D:/kape/CopyLog.csv --tool kape --kind client --handler sato
+    Import {
+        /// Case name.
+        case: String,
+        /// The log: KAPE CopyLog.csv, UAC uac-*.log, or an md5sum/sha1sum/sha256sum list.
+        log: PathBuf,
+        /// Which tool wrote it.
+        #[arg(long, value_parser = ["kape", "uac", "hash-list"])]
+        tool: String,
+        /// server, client, vpn, firewall, av or other.
+        #[arg(long)]
+        kind: String,
+        /// Who handles the evidence.
+        #[arg(long)]
+        handler: String,
+        /// Machine the files come from (UAC logs name it themselves).
+        #[arg(long)]
+        host: Option<String>,
+    },
+    /// List a case's evidence records.
+    ///
+    /// Example: kansoku evidence list acme-2026-10 --format csv
+    List {
+        /// Case name.
+        case: String,
+        #[command(flatten)]
+        format: ListFormat,
+    },
+    /// Check every evidence file and the whole custody chain; exit 1 naming what changed.
+    ///
+    /// Example: kansoku evidence verify --archive acme-2026-10.tar --key-fingerprint sha256:…
+    Verify {
+        /// Case name (or use --archive / --dir).
+        #[arg(required_unless_present_any = ["archive", "dir"])]
+        case: Option<String>,
+        /// An archive written by `evidence export`.
+        #[arg(long, value_name = "TAR", conflicts_with_all = ["case", "dir"])]
+        archive: Option<PathBuf>,
+        /// A case folder unpacked elsewhere.
+        #[arg(long, value_name = "DIR", conflicts_with = "case")]
+        dir: Option<PathBuf>,
+        /// The key fingerprint received out of band, to compare.
+        #[arg(long, value_name = "FP")]
+        key_fingerprint: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a tar archive of the case's evidence, custody log, public key and manifest.
+    ///
+    /// Example: kansoku evidence export acme-2026-10 acme-2026-10.tar --handler sato
+    Export {
+        /// Case name.
+        case: String,
+        /// Output archive.
+        out: PathBuf,
+        /// Who exports [default: $USER].
+        #[arg(long)]
+        handler: Option<String>,
+    },
 }

@@ -1,17 +1,17 @@
 //! One module per command; each takes its parsed arguments and the loaded configuration.
 
-mod case;
+pub(crate) mod case;
 pub(crate) mod cluster;
 pub(crate) mod config;
 mod deadlines;
 mod demo;
-mod evidence;
+pub(crate) mod evidence;
 mod explain;
 mod ingest;
 pub(crate) mod intel;
 mod lake;
 pub(crate) mod leaks;
-mod recovery;
+pub(crate) mod recovery;
 mod report;
 mod rules;
 mod serve;

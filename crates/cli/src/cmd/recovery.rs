@@ -1,15 +1,14 @@
 //! `kansoku recovery`: the plan, and progress with the executive status page.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use clap::Subcommand;
 use kansoku_ir::recovery::inventory::Inventory;
 use kansoku_ir::recovery::status::{PageLang, Progress, page};
 use kansoku_ir::recovery::{plan, render};
 use kansoku_ir::time::{parse_time, parse_tz};
 use kansoku_pipeline::Config;
-
-use crate::cli::RecoveryCommand;
 
 pub fn run(_config: &Config, cmd: RecoveryCommand) -> anyhow::Result<u8> {
     match cmd {
@@ -92,4 +91,50 @@ pub fn run(_config: &Config, cmd: RecoveryCommand) -> anyhow::Result<u8> {
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
     use anyhow::Context as _;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `kansoku recovery ...`.
+#[derive(Debug, Subcommand)]
+pub enum RecoveryCommand {
+    /// The plan: order, restore or rebuild, ETAs, warnings, stops, contacts.
+    ///
+    /// Example: kansoku recovery plan inventory.toml --now "2026-10-03 09:00" --parallel 3
+    Plan {
+        /// The inventory (TOML).
+        inventory: PathBuf,
+        /// The time to plan from [default: now]; local in --tz unless an offset is given.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        /// Time zone for input and output times.
+        #[arg(long, default_value = "Asia/Tokyo")]
+        tz: String,
+        /// Systems worked on at once, overriding settings.parallel.
+        #[arg(long, value_name = "N")]
+        parallel: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record systems as back and write the executive status page.
+    ///
+    /// Example: kansoku recovery status inventory.toml --done ad --done net --lang ja
+    Status {
+        /// The inventory (TOML); progress goes to INVENTORY.state.toml beside it.
+        inventory: PathBuf,
+        /// Systems now back; repeatable.
+        #[arg(long, value_name = "SYSTEM")]
+        done: Vec<String>,
+        /// The time [default: now].
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
+        /// Time zone.
+        #[arg(long, default_value = "Asia/Tokyo")]
+        tz: String,
+        /// Page language: ja or en.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+        /// Output page [default: INVENTORY.status.LANG.html].
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }

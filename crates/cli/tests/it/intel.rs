@@ -111,18 +111,22 @@ impl Lab {
 
     /// Source addresses `intel matches` reports for the whole log.
     fn matched(&self, data: &str) -> (BTreeSet<String>, serde_json::Value) {
-        let text = self.ok(
-            data,
-            &[
-                "intel",
-                "matches",
-                "--from",
-                "2026-09-01",
-                "--to",
-                "2026-09-30",
-                "--json",
-            ],
-        );
+        let matches = |format: &str| {
+            self.ok(
+                data,
+                &[
+                    "intel",
+                    "matches",
+                    "--from",
+                    "2026-09-01",
+                    "--to",
+                    "2026-09-30",
+                    "--format",
+                    format,
+                ],
+            )
+        };
+        let text = matches("json");
         let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
         let ips: BTreeSet<String> = v["matches"]
             .as_array()
@@ -131,19 +135,7 @@ impl Lab {
             .filter_map(|m| m["src_ip"].as_str().map(str::to_string))
             .collect();
         // The CSV form lists the same sources (issue 11: every listing in four formats).
-        let csv = self.ok(
-            data,
-            &[
-                "intel",
-                "matches",
-                "--from",
-                "2026-09-01",
-                "--to",
-                "2026-09-30",
-                "--format",
-                "csv",
-            ],
-        );
+        let csv = matches("csv");
         let mut lines = csv.lines();
         assert_eq!(
             lines.next(),
