@@ -110,12 +110,17 @@ impl FortigateParser {
             let n: i64 = e
                 .parse()
                 .map_err(|_| ParseError::Timestamp(format!("eventtime={}", fields::short(e))))?;
-            // Seconds (10 digits), microseconds (16) or nanoseconds (19), by magnitude.
-            return Ok(match n {
-                n if n < 100_000_000_000 => n * 1_000_000,
-                n if n < 100_000_000_000_000_000 => n,
-                n => n / 1000,
-            });
+            // Seconds (10 digits), microseconds (16) or nanoseconds (19), by magnitude. A
+            // negative one is no firewall's clock (and overflowed the conversion: found by
+            // the firewall_logs fuzz target).
+            return match n {
+                ..0 => Err(ParseError::Timestamp(format!(
+                    "eventtime={n} is before 1970"
+                ))),
+                n if n < 100_000_000_000 => Ok(n * 1_000_000),
+                n if n < 100_000_000_000_000_000 => Ok(n),
+                n => Ok(n / 1000),
+            };
         }
         let (Some(d), Some(t)) = (date, time) else {
             return Err(ParseError::Timestamp(

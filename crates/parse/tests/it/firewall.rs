@@ -292,6 +292,17 @@ fn fortigate_traffic_logs() {
     );
 }
 
+/// Found by the `firewall_logs` fuzz target: a negative `eventtime` overflowed the
+/// seconds-to-microseconds conversion (a panic in debug builds, a wrong time in release).
+#[test]
+fn fortigate_negative_eventtime_is_a_reject() {
+    let line = r#"<189>date=2024-07-12 time=08:10:51 devname="FGT60F-Edge" eventtime=-1710198651123456789 tz="+0900" logid="0000000013" type="traffic" subtype="forward" srcip=198.51.100.7 srcport=51234 dstip=203.0.113.10 dstport=23 proto=6 action="deny""#;
+    let (flows, rejects) = split(parse(&Format::Fortigate, line));
+    assert!(flows.is_empty(), "{flows:?}");
+    assert_eq!(rejects.len(), 1);
+    assert!(rejects[0].1.contains("before 1970"), "{rejects:?}");
+}
+
 #[test]
 fn palo_alto_traffic_csv() {
     let (flows, rejects) = split(parse(&Format::PaloAlto, PALOALTO));
