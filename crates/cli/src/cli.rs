@@ -177,7 +177,7 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 0, hide = true)]
     pub threads: usize,
     /// Rows per lake batch.
-    #[arg(long, default_value_t = 256 * 1024, hide = true)]
+    #[arg(long, default_value_t = kansoku_pipeline::ingest::BATCH_ROWS, hide = true)]
     pub batch_rows: usize,
     /// Stop reading a gzip file that expands more than this many times its compressed
     /// size (a decompression bomb); 0 = no limit.

@@ -15,7 +15,7 @@ use kansoku_lake::{Counts, Lake, SourceGuard};
 use crate::ingest::{IngestError, Progress, SourceSummary};
 use crate::rejects::RejectWriter;
 use crate::row::Row;
-use crate::worker::{ChunkResult, Done};
+use crate::worker::{ChunkResult, Done, SPARES, Spares};
 
 /// Puts chunk results back in order, runs the windowed rules and commits batches.
 pub(crate) struct Sequencer<'a, R: Row> {
@@ -35,6 +35,8 @@ pub(crate) struct Sequencer<'a, R: Row> {
     pub(crate) name_prefix: Option<String>,
     /// Line number committed before this run.
     pub(crate) start_line: u64,
+    /// Record vectors handed back to the workers.
+    pub(crate) spares: &'a Spares<R>,
 }
 
 impl<R: Row> Sequencer<'_, R> {
@@ -107,11 +109,17 @@ impl<R: Row> Sequencer<'_, R> {
             self.rejects.write(reject).map_err(IngestError::Rejects)?;
         }
         self.pending.rejected += r.rejects.len() as u64;
-        for mut rec in r.records {
+        let mut records = r.records;
+        for rec in records.iter_mut().filter_map(|p| p.record.as_mut().ok()) {
             if rec.observe(&mut self.ordered) {
                 self.summary.detections += 1;
             }
-            R::push(&mut self.builder, &rec);
+            R::push(&mut self.builder, rec);
+        }
+        if let Ok(mut spares) = self.spares.lock()
+            && spares.len() < SPARES
+        {
+            spares.push(records);
         }
         Ok(())
     }

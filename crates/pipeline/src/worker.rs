@@ -27,7 +27,8 @@ pub(crate) enum Done<R> {
 
 pub(crate) struct ChunkResult<R> {
     pub(crate) seq: u64,
-    pub(crate) records: Vec<R>,
+    /// Parsed lines in order; those that failed are in `rejects` too and are skipped.
+    pub(crate) records: Vec<Parsed<R>>,
     pub(crate) rejects: Vec<Reject>,
     pub(crate) lines: u64,
     pub(crate) end_offset: u64,
@@ -49,6 +50,15 @@ impl<R> Default for ChunkResult<R> {
     }
 }
 
+/// Record vectors the sequencer is done with, records still in them: a worker drops them
+/// (on its own thread, in parallel, mostly into its own heap) and fills the vector again,
+/// so each chunk reuses warm memory instead of touching fresh pages. At most
+/// [`SPARES`] wait here, which bounds what they hold.
+pub(crate) type Spares<R> = Mutex<Vec<Vec<Parsed<R>>>>;
+
+/// Most record vectors kept for reuse.
+pub(crate) const SPARES: usize = 8;
+
 /// What every worker of one source shares.
 pub(crate) struct Job<'a> {
     pub(crate) ctx: &'a Context,
@@ -67,6 +77,7 @@ impl Job<'_> {
         &self,
         rx: &Mutex<Receiver<Result<Chunk, (u64, io::Error)>>>,
         tx: &SyncSender<Done<R>>,
+        spares: &Spares<R>,
     ) {
         let mut parser = match R::parser(self) {
             Ok(p) => p,
@@ -76,7 +87,6 @@ impl Job<'_> {
             }
         };
         let mut local = R::local(self.ctx);
-        let mut parsed = Vec::new();
         loop {
             let msg = match rx.lock() {
                 Ok(rx) => rx.recv(),
@@ -90,11 +100,18 @@ impl Job<'_> {
                 }
                 Err(_) => break,
             };
+            let mut records = spares
+                .lock()
+                .ok()
+                .and_then(|mut s| s.pop())
+                .unwrap_or_default();
+            records.clear();
+            records.reserve(chunk.lines.len());
             let mut result = ChunkResult {
                 seq: chunk.seq,
                 end_offset: chunk.end_offset,
                 last_line: chunk.last_line,
-                records: Vec::with_capacity(chunk.lines.len()),
+                records,
                 ..ChunkResult::default()
             };
             for line in &chunk.lines {
@@ -103,8 +120,10 @@ impl Job<'_> {
                     Line::Text(no, range) => Some((*no, &chunk.data[range.clone()])),
                     Line::TooLong(..) => None,
                 };
+                // Parsers append to the chunk's own vector: records are not moved again.
+                let from = result.records.len();
                 match line {
-                    Line::Text(no, range) => parser.feed(&chunk.data[range.clone()], *no, &mut parsed),
+                    Line::Text(no, range) => parser.feed(&chunk.data[range.clone()], *no, &mut result.records),
                     Line::TooLong(no, len, head) => result.rejects.push(Reject::new(
                         self.name,
                         *no,
@@ -112,46 +131,38 @@ impl Job<'_> {
                         head,
                     )),
                 }
-                self.collect(&mut parsed, current, &chunk, &mut result, &mut local);
+                self.collect(from, current, &chunk, &mut result, &mut local);
             }
             result.idle = parser.idle();
             if tx.send(Done::Chunk(result)).is_err() {
                 return;
             }
         }
-        parser.finish(&mut parsed);
-        if !parsed.is_empty() {
-            let mut result = ChunkResult {
-                idle: true,
-                ..ChunkResult::default()
-            };
-            self.collect(
-                &mut parsed,
-                None,
-                &Chunk::default(),
-                &mut result,
-                &mut local,
-            );
+        let mut result = ChunkResult {
+            idle: true,
+            ..ChunkResult::default()
+        };
+        parser.finish(&mut result.records);
+        if !result.records.is_empty() {
+            self.collect(0, None, &Chunk::default(), &mut result, &mut local);
             let _ = tx.send(Done::Finish(result));
         }
     }
 
-    /// Moves finished records into `result`; `current` is the line just fed, which is
-    /// nearly always the one a reject is about (multi-line formats search the chunk).
+    /// Prepares the records parsed since index `from` of `result.records` and turns the
+    /// failures into rejects; `current` is the line just fed, which is nearly always the
+    /// one a reject is about (multi-line formats search the chunk).
     fn collect<R: Row>(
         &self,
-        parsed: &mut Vec<Parsed<R>>,
+        from: usize,
         current: Option<(u64, &[u8])>,
         chunk: &Chunk,
         result: &mut ChunkResult<R>,
         local: &mut R::Local,
     ) {
-        for p in parsed.drain(..) {
-            match p.record {
-                Ok(mut rec) => {
-                    rec.prepare(self, p.line, local);
-                    result.records.push(rec);
-                }
+        for p in &mut result.records[from..] {
+            match &mut p.record {
+                Ok(rec) => rec.prepare(self, p.line, local),
                 Err(e) => {
                     let text = match current {
                         Some((no, text)) if no == p.line => text,
