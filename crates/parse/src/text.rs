@@ -16,9 +16,16 @@ pub(crate) fn lossy(bytes: &[u8]) -> String {
     }
 }
 
+/// Whether a field is empty or the absent marker `-`. Written out because a slice
+/// comparison calls `memcmp`, which showed in profiles at several calls per field.
+#[inline]
+pub(crate) fn absent(bytes: &[u8]) -> bool {
+    matches!(bytes, [] | [b'-'])
+}
+
 /// `None` for the absent marker `-` (and an empty field), the text otherwise.
 pub(crate) fn opt_text(bytes: &[u8]) -> Option<String> {
-    if bytes.is_empty() || bytes == b"-" {
+    if absent(bytes) {
         None
     } else {
         Some(lossy(bytes))
@@ -153,7 +160,7 @@ fn is_tchar(b: u8) -> bool {
 /// the port: it is kept whole in `raw_uri`, with method and path left empty.
 /// `escaped` says whether the log wrote `\xHH` escapes (access logs) or not (JSON).
 pub(crate) fn set_request_line(rec: &mut HttpRequest, logged: &[u8], escaped: bool) {
-    if logged.is_empty() || logged == b"-" {
+    if absent(logged) {
         return;
     }
     let first = memchr::memchr(b' ', logged);

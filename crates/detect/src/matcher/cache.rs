@@ -44,7 +44,9 @@ pub(crate) fn hash(zone: Zone, text: &[u8]) -> u64 {
     let mut blocks = text.chunks_exact(32);
     for block in &mut blocks {
         for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+            // A whole word is a plain load; `word` (for the tail) copies through memcpy.
+            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            *lane = (*lane ^ w).wrapping_mul(K).rotate_left(29);
         }
     }
     for (lane, w) in lanes.iter_mut().zip(blocks.remainder().chunks(8)) {

@@ -12,7 +12,7 @@ mod compile;
 use kansoku_event::HttpRequest;
 
 use crate::text::{
-    lossy, opt_text, parse_f64, parse_u64, set_request_line, set_target, unescape_quoted,
+    absent, lossy, opt_text, parse_f64, parse_u64, set_request_line, set_target, unescape_quoted,
 };
 use crate::{ParseError, Parsed, Parser, time};
 use compile::{Compiled, Field};
@@ -48,12 +48,17 @@ impl LogFormatParser {
     /// Parses one line into a record.
     pub fn parse_line(&self, line: &[u8]) -> Result<HttpRequest, ParseError> {
         let c = &self.compiled;
-        let mut rest = line.strip_prefix(c.prefix.as_slice()).ok_or_else(|| {
-            ParseError::Malformed(format!(
-                "line does not start with `{}`",
-                String::from_utf8_lossy(&c.prefix)
-            ))
-        })?;
+        // Most formats start with a field: no prefix to compare (`strip_prefix` would still
+        // call `memcmp`, once per line).
+        let prefixed = c.prefix.is_empty().then_some(line);
+        let mut rest = prefixed
+            .or_else(|| line.strip_prefix(c.prefix.as_slice()))
+            .ok_or_else(|| {
+                ParseError::Malformed(format!(
+                    "line does not start with `{}`",
+                    String::from_utf8_lossy(&c.prefix)
+                ))
+            })?;
         let mut acc = Fields::default();
         let last = c.steps.len() - 1;
         for (n, step) in c.steps.iter().enumerate() {
@@ -114,7 +119,8 @@ fn closing_quote(s: &[u8], next: &[u8]) -> Option<usize> {
             }
             continue;
         }
-        if s[at..].starts_with(next) {
+        // Byte by byte: `next` is one to three bytes, too short to pay for a `memcmp` call.
+        if s.len() - at >= next.len() && s[at..].iter().zip(next).all(|(a, b)| a == b) {
             return Some(at);
         }
         i = at + 1;
@@ -143,7 +149,7 @@ fn text(v: &[u8]) -> Option<String> {
 }
 
 fn number(v: &[u8], name: &str) -> Result<Option<u64>, ParseError> {
-    if v == b"-" || v.is_empty() {
+    if absent(v) {
         return Ok(None);
     }
     parse_u64(v)
@@ -153,7 +159,7 @@ fn number(v: &[u8], name: &str) -> Result<Option<u64>, ParseError> {
 
 impl<'a> Fields<'a> {
     fn take(&mut self, field: &Field, v: &'a [u8], name: &str) -> Result<(), ParseError> {
-        let absent = v == b"-" || v.is_empty();
+        let absent = absent(v);
         match field {
             // An address never holds a space; one that does means the line is not in
             // this format (which keeps format detection honest).
