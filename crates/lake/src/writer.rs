@@ -59,7 +59,7 @@ pub fn split_by_day(
 }
 
 /// Columns of nearly unique values in any table: a dictionary only costs hashing every
-/// value before Parquet gives up on it (a fifth of a batch's encoding time went there).
+/// value before Parquet gives up on it (a third of a batch's encoding time went there).
 const UNIQUE: [&str; 5] = ["path", "query", "raw_uri", "body", "request_time"];
 
 /// Long free text whose range says nothing about its values.

@@ -23,6 +23,13 @@ pub(crate) fn absent(bytes: &[u8]) -> bool {
     matches!(bytes, [] | [b'-'])
 }
 
+/// `s` starts with `lit`, compared byte by byte: the literals of log formats are a few
+/// bytes (often none), too short to pay for the `memcmp` call of `starts_with`.
+#[inline]
+pub(crate) fn starts_with_short(s: &[u8], lit: &[u8]) -> bool {
+    s.len() >= lit.len() && s.iter().zip(lit).all(|(a, b)| a == b)
+}
+
 /// `None` for the absent marker `-` (and an empty field), the text otherwise.
 pub(crate) fn opt_text(bytes: &[u8]) -> Option<String> {
     if absent(bytes) {

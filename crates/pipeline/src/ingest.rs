@@ -8,9 +8,8 @@
 
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::sync_channel;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use kansoku_event::{HttpRequest, NetFlow};
@@ -19,14 +18,12 @@ use kansoku_parse::Format;
 use kansoku_parse::firewall::TimeContext;
 use serde::Serialize;
 
-use crate::chunk::{Chunk, Chunker};
 use crate::config::Context;
 use crate::enrichment::TorAttribution;
 use crate::rejects::RejectWriter;
-use crate::row::Row;
-use crate::sequencer::Sequencer;
 use crate::source::{self, Input};
-use crate::worker::{Done, Job, Spares};
+use crate::threads::Run;
+use crate::worker::Job;
 
 /// Rows per lake batch by default. Smaller batches hold less memory in flight (builder,
 /// batch being encoded, Parquet buffers); on `bench/ingest.sh`'s log, 64 Ki rows instead
@@ -376,95 +373,5 @@ fn reference_time(input: &Input) -> i64 {
             .map(|t| chrono::DateTime::<chrono::Utc>::from(t).timestamp_micros())
             .unwrap_or(now),
         Input::Stdin => now,
-    }
-}
-
-/// One source's threads, the same for every [`Row`] type.
-struct Run<'a> {
-    lake: &'a Lake,
-    ctx: &'a Context,
-    opts: &'a IngestOptions,
-    job: &'a Job<'a>,
-    workers: usize,
-    offset: u64,
-    line: u64,
-    name_prefix: Option<String>,
-}
-
-impl Run<'_> {
-    /// Reader → workers → sequencer (+ committer); `Some(message)` when reading failed
-    /// part-way.
-    fn pump<R: Row>(
-        self,
-        stream: Box<dyn Read + Send>,
-        guard: Option<&mut SourceGuard>,
-        summary: &mut SourceSummary,
-        rejects: &mut RejectWriter,
-    ) -> Result<Option<String>, IngestError> {
-        let Run {
-            lake,
-            ctx,
-            opts,
-            job,
-            workers,
-            offset,
-            line,
-            name_prefix,
-        } = self;
-        let spares = Spares::<R>::default();
-        let mut seq = Sequencer::<R> {
-            spares: &spares,
-            name_prefix,
-            start_line: line,
-            lake,
-            guard,
-            ordered: R::ordered(ctx),
-            // Room for a first chunk's rows; the builder grows, then each batch is sized
-            // from the one before (reserving a whole batch up front touched tens of MB of
-            // fresh pages before the first line was read).
-            builder: R::builder(opts.batch_rows.min(8192)),
-            batch_rows: opts.batch_rows,
-            batch_start: offset,
-            stdin_batches: 0,
-            pending: Counts::default(),
-            summary,
-            rejects,
-            progress: &opts.progress,
-            run_tag: format!(
-                "{}-{}",
-                chrono::Utc::now().timestamp_micros(),
-                std::process::id()
-            ),
-        };
-        std::thread::scope(|s| {
-            let (chunk_tx, chunk_rx) = sync_channel::<Result<Chunk, (u64, io::Error)>>(workers * 2);
-            let (result_tx, result_rx) = sync_channel::<Done<R>>(workers * 2);
-            s.spawn(move || {
-                let mut chunker = Chunker::new(stream, offset, line);
-                loop {
-                    match chunker.next_chunk() {
-                        Ok(Some(chunk)) => {
-                            if chunk_tx.send(Ok(chunk)).is_err() {
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            let _ = chunk_tx.send(Err((chunker.next_seq(), e)));
-                            break;
-                        }
-                    }
-                }
-            });
-            let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-            for _ in 0..workers {
-                let rx = Arc::clone(&chunk_rx);
-                let tx = result_tx.clone();
-                let spares = &spares;
-                s.spawn(move || job.work::<R>(&rx, &tx, spares));
-            }
-            drop(result_tx);
-            seq.run(result_rx)
-        })
     }
 }

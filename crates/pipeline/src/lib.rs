@@ -27,6 +27,7 @@ mod rejects;
 mod row;
 mod sequencer;
 mod source;
+mod threads;
 pub mod tor_import;
 mod worker;
 

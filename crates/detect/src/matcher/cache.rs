@@ -29,7 +29,12 @@ pub(crate) struct ZoneCache {
     engine: usize,
 }
 
+/// Up to 8 bytes as a little-endian word. A whole word is a plain load; only the tail
+/// takes the variable-length copy (which compiles to a `memcpy` call).
 fn word(b: &[u8]) -> u64 {
+    if let Ok(w) = <[u8; 8]>::try_from(b) {
+        return u64::from_le_bytes(w);
+    }
     let mut w = [0u8; 8];
     w[..b.len()].copy_from_slice(b);
     u64::from_le_bytes(w)
@@ -44,9 +49,7 @@ pub(crate) fn hash(zone: Zone, text: &[u8]) -> u64 {
     let mut blocks = text.chunks_exact(32);
     for block in &mut blocks {
         for (lane, w) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            // A whole word is a plain load; `word` (for the tail) copies through memcpy.
-            let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
-            *lane = (*lane ^ w).wrapping_mul(K).rotate_left(29);
+            *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
         }
     }
     for (lane, w) in lanes.iter_mut().zip(blocks.remainder().chunks(8)) {

@@ -12,7 +12,8 @@ mod compile;
 use kansoku_event::HttpRequest;
 
 use crate::text::{
-    absent, lossy, opt_text, parse_f64, parse_u64, set_request_line, set_target, unescape_quoted,
+    absent, lossy, opt_text, parse_f64, parse_u64, set_request_line, set_target, starts_with_short,
+    unescape_quoted,
 };
 use crate::{ParseError, Parsed, Parser, time};
 use compile::{Compiled, Field};
@@ -48,17 +49,13 @@ impl LogFormatParser {
     /// Parses one line into a record.
     pub fn parse_line(&self, line: &[u8]) -> Result<HttpRequest, ParseError> {
         let c = &self.compiled;
-        // Most formats start with a field: no prefix to compare (`strip_prefix` would still
-        // call `memcmp`, once per line).
-        let prefixed = c.prefix.is_empty().then_some(line);
-        let mut rest = prefixed
-            .or_else(|| line.strip_prefix(c.prefix.as_slice()))
-            .ok_or_else(|| {
-                ParseError::Malformed(format!(
-                    "line does not start with `{}`",
-                    String::from_utf8_lossy(&c.prefix)
-                ))
-            })?;
+        if !starts_with_short(line, &c.prefix) {
+            return Err(ParseError::Malformed(format!(
+                "line does not start with `{}`",
+                String::from_utf8_lossy(&c.prefix)
+            )));
+        }
+        let mut rest = &line[c.prefix.len()..];
         let mut acc = Fields::default();
         let last = c.steps.len() - 1;
         for (n, step) in c.steps.iter().enumerate() {
@@ -119,8 +116,7 @@ fn closing_quote(s: &[u8], next: &[u8]) -> Option<usize> {
             }
             continue;
         }
-        // Byte by byte: `next` is one to three bytes, too short to pay for a `memcmp` call.
-        if s.len() - at >= next.len() && s[at..].iter().zip(next).all(|(a, b)| a == b) {
+        if starts_with_short(&s[at..], next) {
             return Some(at);
         }
         i = at + 1;
