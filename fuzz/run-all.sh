@@ -2,11 +2,11 @@
 # Runs every fuzz target for a bounded time, one at a time, at low priority, and fails on
 # the first crash (libFuzzer exits non-zero and leaves the input in artifacts/<target>/).
 #
-#   fuzz/run-all.sh [seconds per target, default 20] [--features lake]
+#   fuzz/run-all.sh [seconds per target, default 20]
 #
 # Environment:
 #   RUNS=N        stop each target after N executions instead of after the time limit
-#                 (a long campaign: RUNS=10000000 fuzz/run-all.sh 0 --features lake)
+#                 (a long campaign: RUNS=10000000 fuzz/run-all.sh 0)
 #   SANITIZER=S   address (default), none (2-5x more executions: the code is safe Rust, and
 #                 -a keeps overflow and debug assertions on), memory, thread
 #   MAX_LEN=N     largest input libFuzzer builds (default 8192 bytes)
@@ -20,18 +20,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-20}
-shift || true
-features=("$@")
 sanitizer=${SANITIZER:-address}
 max_len=${MAX_LEN:-8192}
 export RUSTC_BOOTSTRAP=1 # cargo-fuzz needs nightly flags; the toolchain is stable
 ./seed-corpora.sh >/dev/null
-targets=(web_logs firewall_logs decoders rules_native rules_sigma tor_lists)
-if [ "${features[*]:-}" = "--features lake" ]; then
-  targets+=(leak_feeds syslog_framing config)
-fi
+targets=(web_logs firewall_logs decoders rules_native rules_sigma tor_lists leak_feeds
+  syslog_framing config)
 [ -n "${TARGETS:-}" ] && read -r -a targets <<<"$TARGETS"
-build=(-O -a -s "$sanitizer" "${features[@]}")
+build=(-O -a -s "$sanitizer")
 nice -n 19 cargo fuzz build "${build[@]}"
 limit=(-max_total_time="$secs")
 [ -n "${RUNS:-}" ] && limit=(-runs="$RUNS")

@@ -2,7 +2,7 @@
 //! message's RFC 3164/5424 header.
 #![no_main]
 
-use kansoku_server::syslog::{Frame, Framer, parse};
+use kansoku_parse::syslog::{Frame, Framer, parse};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -42,12 +42,14 @@
 #![deny(missing_docs)]
 
 pub mod country;
+#[cfg(feature = "lake")]
 pub mod crawl;
 pub mod feed;
 pub mod import;
 mod merge;
 pub mod normalise;
 pub mod stats;
+#[cfg(feature = "lake")]
 pub mod store;
 pub mod text;
 
@@ -99,6 +101,7 @@ pub enum LeakError {
     #[error("period: {0}")]
     Period(String),
     /// The lake could not be read or written.
+    #[cfg(feature = "lake")]
     #[error(transparent)]
     Lake(#[from] kansoku_lake::LakeError),
     /// A leak-site definitions file is invalid.

@@ -30,6 +30,7 @@ pub(crate) fn raw_time(p: &RawPost) -> Micros {
 
 /// The identity of a post: its normalised group (lowercased) and [`title_key`]. Two
 /// raw posts with the same key are one post.
+#[cfg(feature = "lake")]
 pub(crate) fn post_key(groups: &GroupAliases, p: &RawPost) -> (String, String) {
     (
         groups.normalise(&p.group).name.to_lowercase(),

@@ -15,6 +15,9 @@
 //! | ECS NDJSON | [`ecs_ndjson`] | `ecs-ndjson` |
 //! | firewall logs (netfilter, filterlog, FortiGate, PAN-OS, CSV/JSON mappings) → `net` | [`firewall`] | `netfilter`, `filterlog`, `fortigate`, `paloalto` |
 //!
+//! [`syslog`] cuts a syslog TCP stream into messages (RFC 6587) and splits each message's
+//! header (RFC 3164/5424) from the log line the parsers above read; the live server uses it.
+//!
 //! Every field keeps what the source said: text is percent-decoded once (the raw target
 //! kept in `raw_uri` when that changed it), invalid UTF-8 is replaced rather than
 //! rejected, and a request line that is not HTTP (a TLS hello sent to port 80) is still a
@@ -115,6 +118,7 @@ pub mod log_format;
 mod modsec;
 pub mod modsec_json;
 pub mod modsec_native;
+pub mod syslog;
 mod text;
 mod time;
 

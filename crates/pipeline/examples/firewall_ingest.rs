@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use kansoku_lake::Lake;
-use kansoku_pipeline::{Config, IngestOptions, ingest};
+use kansoku_pipeline::{Config, Context, IngestOptions, ingest};
 
 fn netfilter(n: usize) -> String {
     let mut s = String::with_capacity(n * 260);
@@ -72,7 +72,7 @@ fn ingest_file(
     let mut config = Config::default();
     config.network.internal = vec!["192.0.2.0/24".into()];
     config.firewall.timezone = "Asia/Tokyo".into();
-    let ctx = config.context()?;
+    let ctx = Context::new(&config)?;
     let lake = Lake::open(dir.join(format!("lake-{name}")))?;
     let opts = IngestOptions {
         paths: vec![path],

@@ -269,7 +269,7 @@ pub fn check(text: &str) -> Vec<Problem> {
             return vec![at(offset, e.message().trim().to_string())];
         }
     };
-    if let Err(e) = config.context() {
+    if let Err(e) = crate::Context::new(&config) {
         let message = e.to_string();
         let (line, column) = quoted_place(text, &message).unwrap_or((0, 0));
         problems.push(Problem {

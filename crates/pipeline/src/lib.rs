@@ -7,12 +7,12 @@
 //! adds nothing and an interrupted run resumes.
 //!
 //! ```no_run
-//! use kansoku_pipeline::{Config, IngestOptions, ingest};
+//! use kansoku_pipeline::{Config, Context, IngestOptions, ingest};
 //!
 //! let config = Config::default();
 //! let lake = kansoku_lake::Lake::open(&config.data_dir).expect("lake");
 //! let opts = IngestOptions { paths: vec!["access.log".into()], ..Default::default() };
-//! let summary = ingest::run(&lake, &config.context().expect("rules"), &opts).expect("ingest");
+//! let summary = ingest::run(&lake, &Context::new(&config).expect("rules"), &opts).expect("ingest");
 //! println!("{} stored", summary.totals.stored);
 //! ```
 #![deny(missing_docs)]
@@ -31,6 +31,6 @@ mod threads;
 pub mod tor_import;
 mod worker;
 
-pub use config::Config;
+pub use config::{Config, Context};
 pub use ingest::{IngestOptions, IngestSummary, Progress};
 pub use source::MAX_GZIP_RATIO;

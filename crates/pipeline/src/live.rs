@@ -14,10 +14,10 @@
 //! `net` row with its service and direction.
 //!
 //! ```
-//! use kansoku_pipeline::{Config, live::{LiveProcessor, LiveSource}};
+//! use kansoku_pipeline::{Config, Context, live::{LiveProcessor, LiveSource}};
 //! use kansoku_parse::Format;
 //!
-//! let ctx = Config::default().context().expect("built-in rules");
+//! let ctx = Context::new(&Config::default()).expect("built-in rules");
 //! let mut live = LiveProcessor::new(&ctx);
 //! let src = LiveSource { name: "edge".into(), format: Format::Combined, tenant: Some("shop".into()) };
 //! let line = br#"203.0.113.9 - - [01/Oct/2026:10:00:00 +0900] "GET /?id=1%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1" 200 1 "-" "-""#;
@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn bad_lines_are_rejected_and_good_ones_detected() {
-        let ctx = Config::default().context().expect("rules");
+        let ctx = Context::new(&Config::default()).expect("rules");
         let mut live = LiveProcessor::new(&ctx);
         let src = LiveSource {
             name: "s".into(),
@@ -320,7 +320,7 @@ mod tests {
             "[network]\ninternal = [\"192.0.2.0/24\"]\n[firewall]\ntimezone = \"Asia/Tokyo\"\n",
         )
         .expect("config");
-        let ctx = config.context().expect("context");
+        let ctx = Context::new(&config).expect("context");
         let t0 = 1_789_966_800_000_000; // 2026-09-21T05:00:00Z
         let exit = kansoku_enrich::tor::TorIndex::new(
             [kansoku_enrich::tor::Observation {

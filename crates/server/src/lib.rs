@@ -32,7 +32,8 @@ pub mod metrics;
 pub mod server;
 pub mod sources;
 pub mod spool;
-pub mod syslog;
+/// Syslog framing and headers, from `kansoku-parse` (where the fuzz targets reach them).
+pub use kansoku_parse::syslog;
 
 pub use config::ServeConfig;
 pub use error::{ServeError, write_atomic};

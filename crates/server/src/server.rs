@@ -61,7 +61,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<RunSummary, ServeError> {
     config.check()?;
-    let ctx = config.pipeline_config().context()?;
+    let ctx = kansoku_pipeline::Context::new(&config.pipeline_config())?;
     for w in &ctx.rule_warnings {
         eprintln!("kansoku serve: rules: {w}");
     }

@@ -11,7 +11,7 @@ use kansoku_analyze::{Period, ReportRequest, build_report};
 use kansoku_demo::{DemoSpec, generate};
 use kansoku_lake::Lake;
 use kansoku_parse::Format;
-use kansoku_pipeline::{Config, IngestOptions, ingest};
+use kansoku_pipeline::{Config, Context, IngestOptions, ingest};
 use kansoku_report::Lang;
 
 use crate::cli::{DemoArgs, ReportFormat};
@@ -50,7 +50,7 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
     config.firewall.timezone = "Asia/Tokyo".into();
     config.network.internal = vec!["192.0.2.0/26".into()];
     config.network.external_interfaces = vec!["eth0".into()];
-    let ctx = config.context()?;
+    let ctx = Context::new(&config)?;
     // Tor lists first, so that ingest attributes every request and packet.
     let tor_lists: Vec<_> = manifest
         .files

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 use kansoku_parse::{Format, detect_format};
-use kansoku_pipeline::Config;
+use kansoku_pipeline::{Config, Context};
 
 use crate::cli::ExplainArgs;
 
@@ -22,7 +22,7 @@ pub fn run(config: &Config, args: ExplainArgs) -> anyhow::Result<u8> {
     let mut req = record
         .record
         .map_err(|e| anyhow::anyhow!("the line does not parse as {}: {e}", format.name()))?;
-    let ctx = config.context()?;
+    let ctx = Context::new(config)?;
     let mut matcher = ctx.rules.matcher();
     let hits = matcher.explain(&req);
     matcher.apply(&mut req);

@@ -10,13 +10,13 @@ use anyhow::Context as _;
 use kansoku_lake::Lake;
 use kansoku_parse::Format;
 use kansoku_pipeline::ingest::{self, IngestSummary, SourceStatus};
-use kansoku_pipeline::{Config, IngestOptions, Progress};
+use kansoku_pipeline::{Config, Context, IngestOptions, Progress};
 
 use crate::cli::IngestArgs;
 use crate::exit;
 
 pub fn run(config: &Config, args: IngestArgs) -> anyhow::Result<u8> {
-    let ctx = config.context()?;
+    let ctx = Context::new(config)?;
     let format = match (&args.format, &args.log_format) {
         (Some(name), _) => Some(ctx.enrich.format(name)?),
         (None, Some(fmt)) => Some(Format::from_log_format(fmt)?),

@@ -12,7 +12,7 @@ use kansoku_intel::matches::{self, Scope};
 use kansoku_intel::model::parse_time;
 use kansoku_intel::{ExportOptions, IntelIndex, Privacy, Tlp, severity_rank, store};
 use kansoku_lake::Lake;
-use kansoku_pipeline::Config;
+use kansoku_pipeline::{Config, Context};
 
 use crate::cli::OutputFormat;
 use crate::exit;
@@ -72,7 +72,7 @@ fn export(config: &Config, a: IntelExportArgs) -> anyhow::Result<u8> {
     };
     let mut rule_severity = HashMap::new();
     if min_severity.is_some() {
-        let ctx = config.context()?;
+        let ctx = Context::new(config)?;
         for r in ctx.rules.rules() {
             let name = format!("{:?}", r.severity).to_lowercase();
             rule_severity.insert(r.id.clone(), severity_rank(&name).unwrap_or(2));

@@ -5,13 +5,13 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use kansoku_detect::RuleSet;
-use kansoku_pipeline::Config;
+use kansoku_pipeline::{Config, Context};
 use serde::Serialize;
 
 use crate::cli::{OutputFormat, RulesCommand};
 
 fn load(config: &Config) -> anyhow::Result<std::sync::Arc<RuleSet>> {
-    let ctx = config.context()?;
+    let ctx = Context::new(config)?;
     for w in &ctx.rule_warnings {
         eprintln!("warning: {w}");
     }

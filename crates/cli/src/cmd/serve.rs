@@ -17,7 +17,7 @@ pub fn run(config: Option<&Path>, data: Option<&Path>, args: &ServeArgs) -> anyh
         config.data_dir = d.to_path_buf();
     }
     if args.check {
-        config.pipeline_config().context()?;
+        kansoku_pipeline::Context::new(&config.pipeline_config())?;
         eprintln!(
             "{}: valid ({} sources)",
             path.display(),

@@ -1,6 +1,7 @@
 //! Integration tests: fixtures from real and synthetic feeds (see
 //! `tests/fixtures/README.md` for their sources and licences).
 
+#[cfg(feature = "lake")]
 mod crawl;
 mod feed_props;
 mod fixtures_import;

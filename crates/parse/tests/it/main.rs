@@ -5,6 +5,7 @@ mod firewall;
 mod fixtures;
 mod malformed;
 mod props;
+mod syslog_props;
 
 use kansoku_parse::{Format, Parsed};
 

@@ -6,5 +6,4 @@ mod common;
 mod dashboard;
 mod replay;
 mod sources;
-mod syslog_props;
 mod tls;

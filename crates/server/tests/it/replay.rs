@@ -19,9 +19,7 @@ fn flusher(
     Flusher,
     std::sync::mpsc::Receiver<Vec<kansoku_event::HttpRequest>>,
 ) {
-    let ctx = kansoku_pipeline::Config::default()
-        .context()
-        .expect("rules");
+    let ctx = kansoku_pipeline::Context::new(&kansoku_pipeline::Config::default()).expect("rules");
     let config = kansoku_server::ServeConfig::parse(
         "data_dir = \"unused\"\n[[source]]\nname = \"edge\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n",
     )

@@ -1,7 +1,7 @@
 //! Issue 10: syslog framing and headers on any bytes, cut into any reads: no panic, and
 //! the messages framed do not depend on how the stream was cut.
 
-use kansoku_server::syslog::{Frame, Framer, parse};
+use kansoku_parse::syslog::{Frame, Framer, parse};
 use proptest::prelude::*;
 
 const MAX: usize = 64;
