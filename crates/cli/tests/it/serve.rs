@@ -29,7 +29,19 @@ pub struct Server {
     pub addrs: HashMap<String, String>,
 }
 
-// The child moves into `Server`, whose users kill and wait it; clippy cannot see that.
+/// A test that fails between `start` and its own kill must not leave `kansoku serve`
+/// running: an orphan keeps the test harness's output pipe open and CI hangs on it.
+/// Killing a child that was already killed and waited is a harmless error.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+// The child moves into `Server`, whose `Drop` kills and waits it; clippy cannot see that.
 #[allow(clippy::zombie_processes)]
 pub fn start(config: &Path, data: &Path) -> Server {
     let listen = data.join("serve").join("listening.json");
@@ -40,6 +52,11 @@ pub fn start(config: &Path, data: &Path) -> Server {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn kansoku serve");
+    // From here on the child is owned by `server`, so every exit path kills it.
+    let mut server = Server {
+        child,
+        addrs: HashMap::new(),
+    };
     let until = Instant::now() + Duration::from_secs(120);
     loop {
         if let Ok(bytes) = std::fs::read(&listen)
@@ -54,7 +71,8 @@ pub fn start(config: &Path, data: &Path) -> Server {
                     )
                 })
                 .collect();
-            return Server { child, addrs };
+            server.addrs = addrs;
+            return server;
         }
         assert!(Instant::now() < until, "kansoku serve did not start");
         std::thread::sleep(Duration::from_millis(25));
