@@ -82,7 +82,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// List, document, test and lint the detection rules.
     #[command(subcommand)]
-    Rules(RulesCommand),
+    Rules(crate::cmd::rules::RulesCommand),
     /// Show, for one log line, which rule matched which decoded substring.
     ///
     /// Example: kansoku explain '203.0.113.9 - - [01/Oct/2026:10:00:00 +0900] "GET /?id=1%27%20UNION/**/SELECT HTTP/1.1" 200 1 "-" "-"'
@@ -138,7 +138,7 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Tor exit lists: import TorDNSEL, CollecTor archives, bulk lists or Onionoo JSON.
     #[command(subcommand)]
-    Tor(TorCommand),
+    Tor(crate::cmd::tor::TorCommand),
     /// Threat-intelligence exchange: export observations (STIX 2.1, MISP, CSV/NDJSON),
     /// import shared indicators, match them against the lake.
     #[command(subcommand)]
@@ -325,42 +325,6 @@ pub struct GenLogArgs {
     pub seed: u64,
 }
 
-/// `kansoku rules ...`.
-#[derive(Debug, Subcommand)]
-pub enum RulesCommand {
-    /// List the loaded rules (built-in, extra folders, Sigma).
-    ///
-    /// Example: kansoku --sigma /opt/sigma/rules/web rules list --format csv
-    List {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t)]
-        format: OutputFormat,
-    },
-    /// Show one rule's documentation: what it flags, why it matters, examples, references.
-    ///
-    /// Example: kansoku rules show sqli-union-select
-    Show {
-        /// Rule id.
-        id: String,
-    },
-    /// Run every rule's inline must-match / must-not-match examples.
-    ///
-    /// Example: kansoku --strict rules test
-    Test,
-    /// Check rules for mistakes (no examples, duplicate ids, needless regexes, ...).
-    ///
-    /// Example: kansoku rules lint
-    Lint,
-    /// Write each rule's documentation as Markdown into a folder.
-    ///
-    /// Example: kansoku rules docs --out docs/rules
-    Docs {
-        /// Output folder.
-        #[arg(long, default_value = "docs/rules")]
-        out: PathBuf,
-    },
-}
-
 /// `kansoku explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -372,30 +336,6 @@ pub struct ExplainArgs {
     /// An nginx `log_format` or Apache `LogFormat` string.
     #[arg(long, value_name = "STR", conflicts_with = "format")]
     pub log_format: Option<String>,
-}
-
-/// `kansoku tor`.
-#[derive(Debug, Subcommand)]
-pub enum TorCommand {
-    /// Read exit lists into the lake's `tor_exit` table (re-importing adds nothing).
-    ///
-    /// Example: kansoku tor import exit-addresses_2024-03-12.txt exit-list-2024-03.tar.xz
-    Import(TorImportArgs),
-}
-
-/// `kansoku tor import`.
-#[derive(Debug, Args)]
-pub struct TorImportArgs {
-    /// Exit-list files: TorDNSEL `exit-addresses`, CollecTor `.tar`/`.tar.xz`, one address
-    /// per line, Onionoo `details` JSON.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Day (YYYY-MM-DD) of bulk lists whose file name has no date.
-    #[arg(long, value_name = "DATE")]
-    pub date: Option<String>,
-    /// Print the per-file figures as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `kansoku deadlines`.

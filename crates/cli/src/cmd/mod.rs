@@ -13,13 +13,13 @@ mod lake;
 pub(crate) mod leaks;
 pub(crate) mod recovery;
 mod report;
-mod rules;
+pub(crate) mod rules;
 mod serve;
 pub(crate) mod shell;
 mod sql;
 mod status;
 mod timeline;
-mod tor;
+pub(crate) mod tor;
 
 use std::path::Path;
 
@@ -66,7 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Recovery(cmd) => recovery::run(&config, cmd),
         Command::Timeline(args) => timeline::run(&config, args),
         Command::Leaks(cmd) => leaks::run(&config, cmd),
-        Command::Tor(crate::cli::TorCommand::Import(args)) => tor::import(&config, args),
+        Command::Tor(tor::TorCommand::Import(args)) => tor::import(&config, args),
         Command::Cluster(cmd) => cluster::run(cmd),
         Command::Intel(cmd) => intel::run(&config, cmd),
         Command::Serve(_) => unreachable!("handled before the configuration is read"),

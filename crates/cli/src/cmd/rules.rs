@@ -1,14 +1,51 @@
 //! `kansoku rules ...` and `kansoku eval`: the detection rules, their documentation, their
 //! inline examples, and their quality over labelled corpora.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use clap::Subcommand;
 use kansoku_detect::RuleSet;
 use kansoku_pipeline::{Config, Context};
 use serde::Serialize;
 
-use crate::cli::{OutputFormat, RulesCommand};
+use crate::cli::OutputFormat;
+
+/// `kansoku rules ...`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules (built-in, extra folders, Sigma).
+    ///
+    /// Example: kansoku --sigma /opt/sigma/rules/web rules list --format csv
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Show one rule's documentation: what it flags, why it matters, examples, references.
+    ///
+    /// Example: kansoku rules show sqli-union-select
+    Show {
+        /// Rule id.
+        id: String,
+    },
+    /// Run every rule's inline must-match / must-not-match examples.
+    ///
+    /// Example: kansoku --strict rules test
+    Test,
+    /// Check rules for mistakes (no examples, duplicate ids, needless regexes, ...).
+    ///
+    /// Example: kansoku rules lint
+    Lint,
+    /// Write each rule's documentation as Markdown into a folder.
+    ///
+    /// Example: kansoku rules docs --out docs/rules
+    Docs {
+        /// Output folder.
+        #[arg(long, default_value = "docs/rules")]
+        out: PathBuf,
+    },
+}
 
 fn load(config: &Config) -> anyhow::Result<std::sync::Arc<RuleSet>> {
     let ctx = Context::new(config)?;

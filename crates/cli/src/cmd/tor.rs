@@ -1,12 +1,38 @@
 //! `kansoku tor import`: exit lists into the lake, with what each file held.
 
+use std::path::PathBuf;
+
 use anyhow::Context as _;
+use clap::{Args, Subcommand};
 use kansoku_lake::Lake;
 use kansoku_pipeline::Config;
 use kansoku_pipeline::tor_import::{self, TorFileSummary};
 
-use crate::cli::TorImportArgs;
 use crate::exit;
+
+/// `kansoku tor`.
+#[derive(Debug, Subcommand)]
+pub enum TorCommand {
+    /// Read exit lists into the lake's `tor_exit` table (re-importing adds nothing).
+    ///
+    /// Example: kansoku tor import exit-addresses_2024-03-12.txt exit-list-2024-03.tar.xz
+    Import(TorImportArgs),
+}
+
+/// `kansoku tor import`.
+#[derive(Debug, Args)]
+pub struct TorImportArgs {
+    /// Exit-list files: TorDNSEL `exit-addresses`, CollecTor `.tar`/`.tar.xz`, one address
+    /// per line, Onionoo `details` JSON.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Day (YYYY-MM-DD) of bulk lists whose file name has no date.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Print the per-file figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 pub fn import(config: &Config, args: TorImportArgs) -> anyhow::Result<u8> {
     let bulk_day = match &args.date {
