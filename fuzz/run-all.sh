@@ -13,6 +13,8 @@
 #   TARGETS="a b" only these targets
 #   TIMEOUT=S     seconds one input may take before it counts as a hang (default 30; raise
 #                 it when the machine is busy: libFuzzer measures wall time)
+#   NICE=N        scheduling niceness of the build and the runs (default 19: a campaign
+#                 beside a build wants 0, or the build starves it)
 #
 # Prints one line per target: executions and executions per second (from libFuzzer's
 # final "Done N runs" line), and appends the same to logs/executions.tsv, the running
@@ -28,14 +30,14 @@ targets=(web_logs firewall_logs decoders rules_native rules_sigma tor_lists leak
   syslog_framing config)
 [ -n "${TARGETS:-}" ] && read -r -a targets <<<"$TARGETS"
 build=(-O -a -s "$sanitizer")
-nice -n 19 cargo fuzz build "${build[@]}"
+nice -n "${NICE:-19}" cargo fuzz build "${build[@]}"
 limit=(-max_total_time="$secs")
 [ -n "${RUNS:-}" ] && limit=(-runs="$RUNS")
 mkdir -p logs
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   start=$(date +%s)
-  if ! nice -n 19 cargo fuzz run "${build[@]}" "$t" "corpus/$t" -- \
+  if ! nice -n "${NICE:-19}" cargo fuzz run "${build[@]}" "$t" "corpus/$t" -- \
       "${limit[@]}" -rss_limit_mb=2048 -max_len="$max_len" -timeout="${TIMEOUT:-30}" \
       -print_final_stats=1 >"logs/$t.log" 2>&1; then
     tail -40 "logs/$t.log"
