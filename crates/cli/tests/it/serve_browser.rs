@@ -161,7 +161,7 @@ fn the_dashboard_shows_a_new_alert_and_chart_without_a_reload() {
             "data_dir = {data:?}\n[spool]\nflush_after_ms = 200\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[alerts]\nstdout = false\n[[alerts.threshold]]\ncategory = \"*\"\ncount = 5\nwindow_secs = 600\n[[source]]\nname = \"edge\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\ntenant = \"shop<b>\"\n"
         ),
     );
-    let mut server = crate::serve::start(&cfg, &data);
+    let server = crate::serve::start(&cfg, &data);
     let board = server.addrs["dashboard"].clone();
     let mut chrome = Devtools::launch(&format!("http://{board}/"), dir.path());
     chrome.attach_to_page();
@@ -256,6 +256,4 @@ fn the_dashboard_shows_a_new_alert_and_chart_without_a_reload() {
         "the dashboard's stylesheet lays out the report's markup"
     );
     drop(chrome);
-    let _ = server.child.kill();
-    let _ = server.child.wait();
 }
