@@ -18,6 +18,13 @@ use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
 /// Most needles one regex may contribute to the automaton.
 const MAX_NEEDLES: usize = 1500;
 
+/// Elements of a concatenation whose literal prefixes are extracted at each position.
+/// Every match of `subs[i..]` starts with a match of `subs[i..i + TAIL]`, so the window's
+/// prefixes gate as well as the whole tail's; with needles of at most 8 bytes a longer
+/// window finds nothing more, and the window keeps the search linear in the pattern's
+/// length instead of quadratic (a hostile or generated 2 KB rule took seconds to load).
+const TAIL: usize = 32;
+
 /// Minimum [`needle_score`] of every needle of a gate.
 const MIN_SCORE: u32 = 3;
 
@@ -184,7 +191,7 @@ fn required(h: &Hir, lowercase: bool) -> Option<Vec<Vec<u8>>> {
         HirKind::Repetition(r) if r.min >= 1 => best = better(best, required(&r.sub, lowercase)),
         HirKind::Concat(subs) => {
             for i in 0..subs.len() {
-                let tail = Hir::concat(subs[i..].to_vec());
+                let tail = Hir::concat(subs[i..subs.len().min(i + TAIL)].to_vec());
                 best = better(best, affixes(&tail, ExtractKind::Prefix, lowercase));
                 best = better(best, required(&subs[i], lowercase));
             }
@@ -237,6 +244,18 @@ mod tests {
         let cmd = needles(r"(;|\||&&)\s*(id|cat|ls)(\s*$|\s+\w)", true).unwrap_or_default();
         assert!(cmd.contains(&"; id".to_string()) && cmd.contains(&";cat".to_string()));
         assert!(!cmd.iter().any(|n| n == ";"), "{cmd:?}");
+    }
+
+    #[test]
+    fn a_needle_deep_in_a_long_concatenation_still_gates() {
+        // 300 elements of digits and dashes (common, cannot gate), then the rare part.
+        let long = format!(r"{}<script\s*src", r"\d-".repeat(150));
+        let gate = needles(&long, true).unwrap_or_default();
+        assert!(gate.len() == 1 && gate[0].ends_with("<script"), "{gate:?}");
+        // A window shorter than an optional run still finds what follows it.
+        let optional = format!(r"{}(union|select)\s", r"x?".repeat(40));
+        let gate = needles(&optional, false).unwrap_or_default();
+        assert!(gate.contains(&"union".to_string()), "{gate:?}");
     }
 
     #[test]
