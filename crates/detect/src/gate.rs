@@ -190,10 +190,14 @@ fn required(h: &Hir, lowercase: bool) -> Option<Vec<Vec<u8>>> {
         HirKind::Capture(c) => best = better(best, required(&c.sub, lowercase)),
         HirKind::Repetition(r) if r.min >= 1 => best = better(best, required(&r.sub, lowercase)),
         HirKind::Concat(subs) => {
-            for i in 0..subs.len() {
-                let tail = Hir::concat(subs[i..subs.len().min(i + TAIL)].to_vec());
-                best = better(best, affixes(&tail, ExtractKind::Prefix, lowercase));
-                best = better(best, required(&subs[i], lowercase));
+            for (i, sub) in subs.iter().enumerate() {
+                let end = subs.len().min(i + TAIL);
+                // The whole concatenation's prefixes are already in `best`.
+                if i > 0 || end < subs.len() {
+                    let tail = Hir::concat(subs[i..end].to_vec());
+                    best = better(best, affixes(&tail, ExtractKind::Prefix, lowercase));
+                }
+                best = better(best, required(sub, lowercase));
             }
         }
         _ => {}
