@@ -1,6 +1,6 @@
 //! Threat-intelligence exchange: share what kansoku observed, use what others share.
 //!
-//! * **Export** ([`collect`] → [`IndicatorSet`] → [`export`]): the attacking addresses of
+//! * **Export** ([`mod@collect`] → [`IndicatorSet`] → [`export`]): the attacking addresses of
 //!   a period (first/last seen, categories, counts, Tor-exit flag), the paths attacks
 //!   requested, the user agents of recognised tools and the leak-site posts, as a STIX 2.1
 //!   bundle, a MISP feed folder, or CSV/NDJSON. The [`Privacy`] filter keeps internal
@@ -8,7 +8,7 @@
 //! * **Import** ([`import`] → [`store`]): STIX 2.1 bundles, MISP feeds and IP/CIDR
 //!   blocklists into the lake's `intel` table, idempotently, each indicator with its list
 //!   name and validity.
-//! * **Matching** ([`IntelIndex`], [`matches`]): `http` and `net` rows are matched
+//! * **Matching** ([`IntelIndex`], [`mod@matches`]): `http` and `net` rows are matched
 //!   against the table when a report or `kansoku intel matches` asks, by address and
 //!   time, so lists imported later still mark earlier rows.
 //!

@@ -373,7 +373,7 @@ pub struct IntelExportArgs {
     /// TLP marking: clear, green, amber, red.
     #[arg(long, default_value = "amber")]
     pub tlp: String,
-    /// Reporting organisation [default: [report] organisation, else "kansoku"].
+    /// Reporting organisation [default: `[report]` organisation, else "kansoku"].
     #[arg(long)]
     pub organisation: Option<String>,
     /// Days an exported source stays valid after its last attack.

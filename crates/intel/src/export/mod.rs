@@ -1,4 +1,4 @@
-//! Writing an [`IndicatorSet`](crate::IndicatorSet): one module per format.
+//! Writing an [`IndicatorSet`]: one module per format.
 //!
 //! * [`stix`]: a STIX 2.1 bundle (identity, marking definition, and per source an
 //!   indicator, observed-data and sighting; paths and tool user agents as indicators

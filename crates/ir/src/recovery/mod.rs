@@ -1,6 +1,6 @@
 //! `kansoku recovery`: from a system inventory to a restore plan executives can read.
 //!
-//! [`inventory`] reads `INVENTORY.toml`; [`plan`] decides restore or rebuild per
+//! [`inventory`] reads `INVENTORY.toml`; [`mod@plan`] decides restore or rebuild per
 //! system and assembles the plan, with `order.rs` ordering the work over the dependency
 //! graph and computing ETAs; [`render`] prints the plan as text;
 //! [`status`] records progress beside the inventory and writes the executive status

@@ -5,7 +5,7 @@
 //! posts twice. Instead every imported feed is archived under `<data>/leaks/feeds/`
 //! (named by its SHA-256, listed in `feeds.json` in import order), and each import
 //! rebuilds the posts from the whole archive and rewrites only the day files whose
-//! content changed ([`commit`] makes that one transaction). The table is therefore a
+//! content changed (`commit` makes that one transaction). The table is therefore a
 //! function of the archive: importing a file again adds nothing (same SHA-256), and
 //! importing feeds one by one or together gives the same table.
 //!
@@ -246,7 +246,7 @@ impl LeakStore {
         Ok((files, repeated))
     }
 
-    /// The identities ([`post_key`]) of every archived post: what a crawler need not
+    /// The identities (`post_key`) of every archived post: what a crawler need not
     /// add again.
     pub fn known_posts(
         &self,
