@@ -1,7 +1,10 @@
 //! Syslog over TCP (RFC 6587): messages are either newline-terminated (non-transparent
 //! framing) or prefixed by their length in decimal and a space (octet counting). The
-//! framing is decided once per connection from its first byte: a digit means octet
-//! counting, since a syslog message starts with `<`.
+//! framing is decided once per connection from its first frame: a run of at most ten
+//! digits, not starting with `0`, then a space, means octet counting; anything else is
+//! newline framing, so raw log lines sent without a syslog header (`tail -F access.log |
+//! nc host 6514`, whose first bytes are an address's digits) are read as lines, as
+//! rsyslog reads them.
 
 /// How a connection frames messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,11 +82,17 @@ impl Framer {
                 return pos;
             }
             if self.framing == Framing::Unknown {
-                self.framing = if rest[0].is_ascii_digit() {
-                    Framing::OctetCounting
-                } else {
-                    Framing::Newline
-                };
+                let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits == rest.len() && digits <= 10 {
+                    // Only digits so far: the byte after them decides.
+                    return pos;
+                }
+                self.framing =
+                    if (1..=10).contains(&digits) && rest[0] != b'0' && rest[digits] == b' ' {
+                        Framing::OctetCounting
+                    } else {
+                        Framing::Newline
+                    };
             }
             match self.framing {
                 Framing::OctetCounting => {
@@ -145,7 +154,8 @@ impl Framer {
 
     /// End of stream: a final newline-framed message without its newline.
     pub fn finish<'a>(&self, rest: &'a [u8]) -> Option<&'a [u8]> {
-        (self.framing == Framing::Newline && !self.skip_line && !rest.is_empty()).then_some(rest)
+        let lines = matches!(self.framing, Framing::Newline | Framing::Unknown);
+        (lines && !self.skip_line && !rest.is_empty()).then_some(rest)
     }
 }
 
@@ -216,6 +226,34 @@ mod tests {
         let mut f = Framer::new(4);
         assert_eq!(all(&mut f, b"9 1234567892 ab", 100), ["too long 9", "ab"]);
         let mut f = Framer::new(4);
-        assert_eq!(all(&mut f, b"12x4 <13>", 100), ["broken"]);
+        assert_eq!(all(&mut f, b"3 abc12x4 <13>", 100), ["abc", "broken"]);
+    }
+
+    /// A raw access-log line sent without a syslog header begins with the digits of an
+    /// address: it was taken for an octet count and the connection closed as broken.
+    #[test]
+    fn raw_lines_that_begin_with_digits_are_newline_framed() {
+        let input =
+            b"203.0.113.9 - - [01/Oct/2026:10:00:00 +0900] \"GET / HTTP/1.1\" 200 1\n404 page\n";
+        for step in 1..input.len() {
+            let mut f = Framer::new(200);
+            assert_eq!(
+                all(&mut f, input, step),
+                [
+                    "203.0.113.9 - - [01/Oct/2026:10:00:00 +0900] \"GET / HTTP/1.1\" 200 1",
+                    "404 page"
+                ],
+                "step {step}"
+            );
+            assert_eq!(f.framing(), Framing::Newline);
+        }
+        // A leading zero or more than ten digits is no octet count either.
+        for input in [&b"0123 x\n"[..], b"12345678901 x\n"] {
+            let mut f = Framer::new(200);
+            assert_eq!(all(&mut f, input, 3).len(), 1);
+            assert_eq!(f.framing(), Framing::Newline);
+        }
+        // Digits alone, then the end of the stream: one line.
+        assert_eq!(all(&mut Framer::new(200), b"12345", 2), ["12345"]);
     }
 }

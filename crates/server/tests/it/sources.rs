@@ -80,6 +80,13 @@ fn every_source_reaches_the_lake() {
     )
     .expect("send");
     drop(tcp);
+    // ...and raw access-log lines without a syslog header (`tail -F access.log | nc`):
+    // they begin with digits, which were taken for an octet count.
+    let mut tcp = TcpStream::connect(server.addr("tcp")).expect("tcp");
+    for i in 0..3 {
+        writeln!(tcp, "{}", combined("203.0.113.7", &format!("/tcpraw/{i}"))).expect("send");
+    }
+    drop(tcp);
     let udp = UdpSocket::bind("127.0.0.1:0").expect("udp");
     for i in 0..3 {
         let msg = format!(
@@ -143,8 +150,14 @@ fn every_source_reaches_the_lake() {
             "kansoku_events_accepted_total{source=\"udp\"",
         ) >= 3
     });
+    wait_for(30, "the raw TCP lines", || {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"tcp\"",
+        ) >= 10
+    });
     let summary = server.stop();
-    assert_eq!(summary.accepted, 3 + 4 + 3 + 3 + 5);
+    assert_eq!(summary.accepted, 3 + 4 + 3 + 3 + 3 + 5);
 
     // Lines written while the server is down are read after the restart, once.
     let mut f = std::fs::OpenOptions::new()
@@ -166,7 +179,13 @@ fn every_source_reaches_the_lake() {
     let mut paths = column(&data, "SELECT path FROM http ORDER BY path");
     paths.sort();
     let mut expected: Vec<String> = Vec::new();
-    for (prefix, n) in [("tcp5424", 3), ("tcp3164", 3), ("udp", 3), ("push", 3)] {
+    for (prefix, n) in [
+        ("tcp5424", 3),
+        ("tcp3164", 3),
+        ("tcpraw", 3),
+        ("udp", 3),
+        ("push", 3),
+    ] {
         expected.extend((0..n).map(|i| format!("/{prefix}/{i}")));
     }
     expected.extend((1..=6).map(|i| format!("/tail/{i}")));
