@@ -27,6 +27,8 @@ pub mod exit {
 
 fn main() -> ExitCode {
     quiet_on_closed_pipe();
+    // Test builds only (see Cargo.toml): crash points named in FAILPOINTS abort the process.
+    let _crash_points = fail::has_failpoints().then(fail::FailScenario::setup);
     let args = cli::Cli::parse();
     match cmd::run(args) {
         Ok(code) => ExitCode::from(code),

@@ -204,10 +204,12 @@ impl Custody {
     ) -> Result<Custody, IrError> {
         let key_path = case.dir.join(KEY_FILE);
         if key_path.exists() {
-            return Ok(Custody {
+            let custody = Custody {
                 dir: case.dir.clone(),
                 key: read_signing_key(&key_path)?,
-            });
+            };
+            custody.finish_head()?;
+            return Ok(custody);
         }
         let keys = case.dir.join("keys");
         std::fs::create_dir_all(&keys).map_err(|e| IrError::io(&keys, e))?;
@@ -232,6 +234,43 @@ impl Custody {
             serde_json::json!({"case": case.meta.name, "type": case.meta.case_type.as_str()});
         custody.append_with(actor, Action::CaseOpened, data, Some(fp), now)?;
         Ok(custody)
+    }
+
+    /// Writes the head an append did not get to: the process stopped after the entry
+    /// reached the log and before the head was replaced. Only when the head is exactly
+    /// one entry behind and that entry is signed by this case's key and chained to the
+    /// head; anything else is left for `evidence verify` to report.
+    fn finish_head(&self) -> Result<(), IrError> {
+        let entries = read_log(&self.dir)?;
+        let Some((_, Ok(last))) = entries.last() else {
+            return Ok(());
+        };
+        let public = self.key.verifying_key();
+        // No head yet: the first entry's append stopped before it.
+        let (count, hash) = match read_head(&self.dir)? {
+            Some(head) if head_signed_by(&head, &public) => (head.entries, head.hash),
+            Some(_) => return Ok(()),
+            None => (0, GENESIS.to_string()),
+        };
+        let behind_by_one = last.index == count
+            && last.prev == hash
+            && last.hash == last.body_hash()
+            && last.signed_by(&public);
+        if behind_by_one {
+            self.write_head(last)?;
+        }
+        Ok(())
+    }
+
+    fn write_head(&self, last: &Entry) -> Result<(), IrError> {
+        let message = Head::message(last.index + 1, &last.hash);
+        let head = Head {
+            entries: last.index + 1,
+            hash: last.hash.clone(),
+            sig: hex(&self.key.sign(message.as_bytes()).to_bytes()),
+        };
+        let head_json = serde_json::to_string(&head).unwrap_or_default();
+        write_atomic(&self.dir.join(HEAD_FILE), head_json.as_bytes())
     }
 
     /// Appends one signed entry and returns it.
@@ -288,14 +327,9 @@ impl Custody {
         file.write_all(line.as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(|e| IrError::io(&path, e))?;
-        let message = Head::message(index + 1, &entry.hash);
-        let head = Head {
-            entries: index + 1,
-            hash: entry.hash.clone(),
-            sig: hex(&self.key.sign(message.as_bytes()).to_bytes()),
-        };
-        let head_json = serde_json::to_string(&head).unwrap_or_default();
-        write_atomic(&self.dir.join(HEAD_FILE), head_json.as_bytes())?;
+        fail::fail_point!("ir.custody.appended", |_| std::process::abort());
+        self.write_head(&entry)?;
+        fail::fail_point!("ir.custody.head_written", |_| std::process::abort());
         Ok(entry)
     }
 }

@@ -116,6 +116,12 @@ pub struct AddOutcome {
     pub added: Vec<EvidenceRecord>,
     /// Paths refused, with the reason (links leaving the folder, devices, sockets).
     pub refused: Vec<String>,
+    /// Files registered before with the same content from the same host and path (an
+    /// interrupted `evidence add` run again): `E0001 /var/log/...`. Not copied again.
+    pub already: Vec<String>,
+    /// Copies an interrupted registration left without a custody entry, discarded
+    /// before their number was used again.
+    pub discarded: Vec<String>,
 }
 
 /// This machine's host name, for records without `--host`.
@@ -156,15 +162,67 @@ pub fn add(
         collect(p, &mut files, &mut out.refused)?;
     }
     let host = opts.host.clone().unwrap_or_else(local_host);
+    let known = records(&case.dir)?;
     for (path, followed) in files {
+        if let Some(id) = registered_before(&known, &path, &host)? {
+            out.already.push(format!("{id} {}", path.display()));
+            continue;
+        }
         let id = format!("E{:04}", next_id(&case.dir)?);
+        out.discarded
+            .extend(discard_unregistered_copy(&case.dir, &id)?);
         let record = register(case, &id, &path, followed, &host, opts, now)?;
+        fail::fail_point!("ir.evidence.copied", |_| std::process::abort());
         let data = serde_json::to_value(&record)
             .map_err(|e| IrError::Invalid(format!("evidence record: {e}")))?;
         custody.append(&opts.handler, Action::EvidenceAdded, data, now)?;
         out.added.push(record);
     }
     Ok(out)
+}
+
+/// The id of a record of the same file (host, path, size and SHA-256), so that running an
+/// interrupted `evidence add` again registers each file once. A file that changed since
+/// is registered again: that is new evidence.
+fn registered_before(
+    known: &[EvidenceRecord],
+    path: &Path,
+    host: &str,
+) -> Result<Option<String>, IrError> {
+    let shown = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .map_err(|e| IrError::io(path, e))?
+        .len();
+    let mut same = known
+        .iter()
+        .filter(|r| r.host == host && r.source_path == shown && r.size == Some(size))
+        .peekable();
+    if same.peek().is_none() {
+        return Ok(None);
+    }
+    let sha256 = digest::of_file(path)?.sha256;
+    Ok(same
+        .find(|r| r.sha256.as_deref() == Some(sha256.as_str()))
+        .map(|r| r.id.clone()))
+}
+
+/// `evidence/<id>/` before `<id>` is registered can only be the copy of a registration
+/// that stopped between copying and its custody entry: it is removed, and named.
+fn discard_unregistered_copy(case_dir: &Path, id: &str) -> Result<Vec<String>, IrError> {
+    let dir = case_dir.join(EVIDENCE_DIR).join(id);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| IrError::io(&dir, e))? {
+        let entry = entry.map_err(|e| IrError::io(&dir, e))?;
+        names.push(format!(
+            "{EVIDENCE_DIR}/{id}/{}",
+            entry.file_name().to_string_lossy()
+        ));
+    }
+    std::fs::remove_dir_all(&dir).map_err(|e| IrError::io(&dir, e))?;
+    Ok(names)
 }
 
 /// Lists the regular files under `path`, with the link followed to reach each, if any.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::LakeError;
-use crate::writer::sync_dir;
+use crate::writer::{remove_temporaries, sync_dir};
 
 /// Bytes of a file that identify it.
 pub const PREFIX: usize = 1024;
@@ -132,6 +132,8 @@ impl SourceGuard {
             .open(&lock_path)
             .map_err(|e| LakeError::io(&lock_path, e))?;
         lock.lock().map_err(|e| LakeError::io(&lock_path, e))?;
+        // A checkpoint a crash left half replaced (its temporary); the real one is intact.
+        remove_temporaries(ingest_dir);
         let (mut checkpoint, migrated) = match read(&path)? {
             Some(c) => (c, None),
             None => match file {
@@ -158,12 +160,16 @@ impl SourceGuard {
         Ok(guard)
     }
 
-    /// Removes the files of an uncommitted batch and clears `pending`.
+    /// Removes the files of an uncommitted batch, and the temporaries a crash mid-write
+    /// left beside them, and clears `pending`.
     fn recover(&mut self) -> Result<(), LakeError> {
         if self.checkpoint.pending.is_empty() {
             return Ok(());
         }
         for f in std::mem::take(&mut self.checkpoint.pending) {
+            if let Some(dir) = f.parent() {
+                remove_temporaries(dir);
+            }
             match fs::remove_file(&f) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -187,7 +193,9 @@ impl SourceGuard {
         c.line = line;
         c.counts += counts;
         c.updated = chrono::Utc::now().to_rfc3339();
-        self.save()
+        self.save()?;
+        fail::fail_point!("lake.checkpoint.committed", |_| std::process::abort());
+        Ok(())
     }
 
     fn save(&self) -> Result<(), LakeError> {
@@ -246,15 +254,22 @@ pub fn list(ingest_dir: &Path) -> Result<Vec<(PathBuf, Checkpoint)>, LakeError> 
     Ok(out)
 }
 
-/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename).
+/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename). The temporary
+/// is named like the batch writer's (`.<name>.<pid>.tmp`), so the same clean-up
+/// ([`remove_temporaries`]) removes what a crash left of either.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LakeError> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut f = File::create(&tmp).map_err(|e| LakeError::io(&tmp, e))?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(|e| LakeError::io(&tmp, e))?;
+    fail::fail_point!("lake.checkpoint.written", |_| std::process::abort());
     fs::rename(&tmp, path).map_err(|e| LakeError::io(path, e))?;
     sync_dir(dir);
     Ok(())

@@ -2,9 +2,11 @@
 //!
 //! Crash safety: the merged file is written under a temporary name; before it is renamed
 //! into place an intent file lists it and its inputs; after the rename the inputs are
-//! removed, then the intent. Recovery (run before every compaction and ingest) finishes
-//! an intent whose output exists and drops one whose output does not, so a day never
-//! holds both a merged file and its inputs once recovery has run.
+//! removed, then the intent. Recovery (run by [`Lake::open`] whenever no other process
+//! holds the lake, and before every compaction) finishes an intent whose output exists
+//! and drops one whose output does not, so a day never holds both a merged file and its
+//! inputs once recovery has run. A query that lists a day while a compaction is between
+//! its rename and the removal of its inputs can still see both.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -130,6 +132,7 @@ fn merge(dir: &Path, inputs: &[PathBuf]) -> Result<u64, LakeError> {
             Some(w) => {
                 let file = w.into_inner()?;
                 file.sync_all().map_err(|e| LakeError::io(&tmp, e))?;
+                fail::fail_point!("lake.compact.merged", |_| std::process::abort());
             }
             None => return Ok(false),
         }
@@ -141,14 +144,17 @@ fn merge(dir: &Path, inputs: &[PathBuf]) -> Result<u64, LakeError> {
             &dir.join(INTENT),
             &serde_json::to_vec(&intent).unwrap_or_default(),
         )?;
+        fail::fail_point!("lake.compact.intent", |_| std::process::abort());
         fs::rename(&tmp, &output).map_err(|e| LakeError::io(&output, e))?;
         sync_dir(dir);
+        fail::fail_point!("lake.compact.renamed", |_| std::process::abort());
         Ok(true)
     })();
     match result {
         Ok(true) => {
             for f in inputs {
                 fs::remove_file(f).map_err(|e| LakeError::io(f, e))?;
+                fail::fail_point!("lake.compact.input_removed", |_| std::process::abort());
             }
             let intent = dir.join(INTENT);
             fs::remove_file(&intent).map_err(|e| LakeError::io(&intent, e))?;

@@ -55,7 +55,10 @@ pub struct LakeLock {
 }
 
 impl Lake {
-    /// Opens (creating if needed) the lake under `data`.
+    /// Opens (creating if needed) the lake under `data`, and, when no other process is
+    /// using it, first finishes or undoes what a crashed writer left half done
+    /// ([`Lake::recover`]), so that no command reads a pending batch or a day holding a
+    /// merged file beside its inputs.
     pub fn open(data: impl AsRef<Path>) -> Result<Lake, LakeError> {
         let root = data.as_ref().to_path_buf();
         for sub in ["lake", "ingest", "rejects"] {
@@ -66,7 +69,23 @@ impl Lake {
             let dir = root.join("lake").join(table.name);
             fs::create_dir_all(&dir).map_err(|e| LakeError::io(&dir, e))?;
         }
-        Ok(Lake { root })
+        let lake = Lake { root };
+        lake.recover_if_alone()?;
+        Ok(lake)
+    }
+
+    /// Runs [`Lake::recover`] if the lake lock can be had alone at once; a running ingest,
+    /// compaction or flush holds it, and recovers for itself. A lake whose lock file
+    /// cannot be opened (read-only storage) is read as it is.
+    fn recover_if_alone(&self) -> Result<(), LakeError> {
+        let Ok(file) = self.lock_file() else {
+            return Ok(());
+        };
+        match file.try_lock() {
+            Ok(()) => self.recover(),
+            Err(fs::TryLockError::WouldBlock) => Ok(()),
+            Err(fs::TryLockError::Error(e)) => Err(LakeError::io(&self.root.join("lake.lock"), e)),
+        }
     }
 
     /// The data directory.

@@ -107,6 +107,7 @@ pub fn write_file(path: &Path, batch: &RecordBatch) -> Result<(), LakeError> {
         writer.write(batch)?;
         let file = writer.into_inner()?;
         file.sync_all().map_err(|e| LakeError::io(&tmp, e))?;
+        fail::fail_point!("lake.batch.written", |_| std::process::abort());
         fs::rename(&tmp, path).map_err(|e| LakeError::io(path, e))?;
         sync_dir(dir);
         Ok(())
@@ -172,10 +173,12 @@ impl crate::Lake {
             .collect();
         if let Some(guard) = guard {
             guard.begin(paths.clone())?;
+            fail::fail_point!("lake.batch.pending", |_| std::process::abort());
         }
         for ((_, part), path) in parts.iter().zip(&paths) {
             write_file(path, part)?;
         }
+        fail::fail_point!("lake.batch.renamed", |_| std::process::abort());
         Ok(paths)
     }
 }

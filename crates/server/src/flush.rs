@@ -153,9 +153,11 @@ impl Flusher {
                 save_tails(&self.tails_path, &tails)?;
                 self.tails = tails;
             }
+            fail::fail_point!("serve.flush.tails_saved", |_| std::process::abort());
             let line = self.guard.checkpoint.line + counts.lines;
             self.guard.commit(sealed.seq + 1, line, counts)?;
         }
+        fail::fail_point!("serve.flush.committed", |_| std::process::abort());
         for (source, (stored, rejected)) in per_source {
             if let Some(m) = self.metrics.source(source) {
                 m.stored.fetch_add(stored, Ordering::Relaxed);

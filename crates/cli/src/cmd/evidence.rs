@@ -48,9 +48,18 @@ pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
             for r in &out.refused {
                 eprintln!("kansoku: refused {r}");
             }
+            for r in &out.already {
+                eprintln!("already registered, same content: {r}");
+            }
+            for r in &out.discarded {
+                eprintln!(
+                    "kansoku: discarded {r}, copied by an interrupted run but never registered"
+                );
+            }
             eprintln!(
-                "{} file(s) registered, {} refused",
+                "{} file(s) registered, {} already registered, {} refused",
                 out.added.len(),
+                out.already.len(),
                 out.refused.len()
             );
             Ok(if out.refused.is_empty() {

@@ -269,7 +269,7 @@ fn the_demo_report_shows_the_planted_leak_burst_and_the_japanese_posts() {
 }
 
 /// A feed of `n` posts over 400 days; every 7th post reposted 3 days later.
-fn big_feed(n: usize, seed: usize) -> String {
+pub(crate) fn big_feed(n: usize, seed: usize) -> String {
     let mut posts = Vec::new();
     let start = chrono::DateTime::from_timestamp(1_640_995_200, 0).expect("2022-01-01");
     for i in 0..n {
@@ -291,7 +291,7 @@ fn big_feed(n: usize, seed: usize) -> String {
     serde_json::to_string(&posts).expect("json")
 }
 
-fn table_state(data: &Path) -> (Vec<String>, i64, i64) {
+pub(crate) fn table_state(data: &Path) -> (Vec<String>, i64, i64) {
     let root = data.join("lake/leak");
     let mut files: Vec<String> = Vec::new();
     for day in std::fs::read_dir(&root).expect("leak dir").flatten() {

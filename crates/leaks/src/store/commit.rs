@@ -75,8 +75,10 @@ pub(crate) fn commit(journal_path: &Path, journal: &Journal) -> Result<(), LeakE
     if journal.renames.is_empty() && journal.remove.is_empty() {
         return Ok(());
     }
+    fail::fail_point!("leaks.store.staged", |_| std::process::abort());
     let bytes = serde_json::to_vec_pretty(journal).map_err(|e| LeakError::Store(e.to_string()))?;
     write_atomic(journal_path, &bytes)?;
+    fail::fail_point!("leaks.store.journal", |_| std::process::abort());
     apply(journal_path, journal)
 }
 
@@ -90,6 +92,7 @@ fn apply(journal_path: &Path, journal: &Journal) -> Result<(), LeakError> {
             dirs.push(d);
         }
     }
+    fail::fail_point!("leaks.store.renamed", |_| std::process::abort());
     for old in &journal.remove {
         match fs::remove_file(old) {
             Ok(()) => {}

@@ -190,6 +190,7 @@ impl LeakStore {
         }
         let copy = self.dir.join("feeds").join(format!("{sha256}.json"));
         commit::write_atomic(&copy, bytes)?;
+        fail::fail_point!("leaks.feed.archived", |_| std::process::abort());
         let feed = ArchivedFeed {
             sha256,
             source: source.to_string(),

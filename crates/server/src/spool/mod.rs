@@ -177,9 +177,11 @@ impl Writer {
                 }
             }
             let result = self.write(&group).map_err(|e| format!("spool: {e}"));
+            fail::fail_point!("spool.append.synced", |_| std::process::abort());
             for a in group {
                 let _ = a.reply.send(result.clone());
             }
+            fail::fail_point!("spool.append.acked", |_| std::process::abort());
             if self
                 .open
                 .as_ref()
@@ -215,6 +217,7 @@ impl Writer {
                 open.file.write_all(&a.bytes)?;
                 written += a.bytes.len() as u64;
             }
+            fail::fail_point!("spool.append.written", |_| std::process::abort());
             if fsync == FsyncPolicy::Always {
                 open.file.sync_data()?;
             }
@@ -235,6 +238,7 @@ impl Writer {
     fn seal(&mut self) {
         let Some(open) = self.open.take() else { return };
         let _ = open.file.sync_all();
+        fail::fail_point!("spool.segment.sealing", |_| std::process::abort());
         let _ = self.sealed.send(Sealed {
             seq: self.seq,
             path: open.path,
