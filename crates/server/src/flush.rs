@@ -110,6 +110,15 @@ impl Flusher {
         let mut detected = Vec::new();
         // Counted once committed, so a flush that fails and is replayed counts once.
         let mut per_source: HashMap<&str, (u64, u64)> = HashMap::new();
+        for (at, len, why) in &decoded.skipped {
+            counts.lines += 1;
+            rejects.push(serde_json::json!({
+                "source": sealed.path.display().to_string(),
+                "line": 0,
+                "reason": format!("damaged spool bytes skipped: {len} bytes at byte {at} ({why})"),
+                "text": "",
+            }));
+        }
         for rec in &decoded.records {
             counts.lines += 1;
             let Some(src) = self.sources.get(&rec.source) else {

@@ -2,9 +2,12 @@
 //! after an 8-byte segment magic. The payload holds the source name, the time of receipt,
 //! the position in a tailed file (zero for network sources) and the message bytes.
 //!
-//! A crash can leave a segment's last record half-written. Reading stops at the first
-//! record whose length runs past the end or whose checksum does not match, and reports
-//! where the valid part ends, so that the torn tail is cut off and never half-read.
+//! A crash can leave a segment's last record half-written: the bytes after the last
+//! record that reads whole are a torn tail, reported so that it is cut off and never
+//! half-read. Damage in the middle of a segment (a flipped bit, a bad disk block) is not
+//! a tail: reading skips to the next position where a whole record with a matching
+//! checksum starts, counts what it skipped, and keeps every record after it, since those
+//! were acknowledged to their senders.
 
 /// First bytes of every segment file.
 pub const MAGIC: &[u8; 8] = b"KSPOOL1\n";
@@ -58,10 +61,13 @@ pub fn encode(
 pub struct Decoded {
     /// The valid records, in order.
     pub records: Vec<SpoolRecord>,
-    /// Length of the valid prefix of the file, magic included.
+    /// Length of the file up to the end of its last whole record (magic included): what
+    /// is kept when a torn tail is cut off.
     pub valid_len: u64,
-    /// Why reading stopped before the end, when it did.
+    /// Why the bytes after `valid_len` do not read, when there are any.
     pub torn: Option<String>,
+    /// Damaged stretches before `valid_len` that were skipped: (byte offset, length, why).
+    pub skipped: Vec<(u64, u64, String)>,
 }
 
 /// Reads a whole segment file's bytes.
@@ -76,11 +82,12 @@ pub fn decode(bytes: &[u8]) -> Decoded {
         }
         return d;
     }
-    if &bytes[..MAGIC.len()] != MAGIC {
-        d.torn = Some("not a spool segment (bad magic)".into());
-        return d;
-    }
     let mut pos = MAGIC.len();
+    if &bytes[..MAGIC.len()] != MAGIC {
+        // A damaged header: the records after it are still whole, look for them.
+        d.skipped
+            .push((0, MAGIC.len() as u64, "bad segment magic".into()));
+    }
     d.valid_len = pos as u64;
     while pos < bytes.len() {
         match decode_one(&bytes[pos..]) {
@@ -89,13 +96,30 @@ pub fn decode(bytes: &[u8]) -> Decoded {
                 pos += used;
                 d.valid_len = pos as u64;
             }
-            Err(why) => {
-                d.torn = Some(format!("at byte {pos}: {why}"));
-                break;
-            }
+            Err(why) => match resync(bytes, pos + 1) {
+                Some(next) => {
+                    d.skipped.push((pos as u64, (next - pos) as u64, why));
+                    pos = next;
+                }
+                None => {
+                    d.torn = Some(format!("at byte {pos}: {why}"));
+                    break;
+                }
+            },
         }
     }
+    if d.records.is_empty() && d.torn.is_none() && !d.skipped.is_empty() {
+        d.torn = Some("no record reads".into());
+        d.skipped.clear();
+    }
     d
+}
+
+/// The first position at or after `from` where a whole record with a matching checksum
+/// starts. A random run of bytes passes the length and CRC-32 checks with a chance of
+/// about one in four billion, so a match is a record the writer wrote.
+fn resync(bytes: &[u8], from: usize) -> Option<usize> {
+    (from..bytes.len().saturating_sub(8)).find(|&at| decode_one(&bytes[at..]).is_ok())
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -196,5 +220,52 @@ mod tests {
         assert_eq!(d.records.len(), 1);
         assert!(d.torn.as_deref().is_some_and(|t| t.contains("checksum")));
         assert!(decode(b"garbage!").torn.is_some());
+    }
+
+    /// A damaged record in the middle of a segment used to be read as a torn tail, and
+    /// recovery then cut off every acknowledged record after it.
+    #[test]
+    fn damage_in_the_middle_skips_one_record_and_keeps_the_rest() {
+        let whole = segment(5);
+        let third = {
+            let mut b = MAGIC.to_vec();
+            for i in 0..2 {
+                encode(
+                    &mut b,
+                    "edge",
+                    i,
+                    (7, 100 + i as u64, i as u64),
+                    format!("message {i}").as_bytes(),
+                );
+            }
+            b.len()
+        };
+        // Every byte of the third record, flipped in turn: in its length, its checksum
+        // or its payload.
+        for at in third..third + 20 {
+            let mut b = whole.clone();
+            b[at] ^= 0x41;
+            let d = decode(&b);
+            let kept: Vec<String> = d
+                .records
+                .iter()
+                .map(|r| String::from_utf8_lossy(&r.message).into_owned())
+                .collect();
+            assert_eq!(
+                kept,
+                ["message 0", "message 1", "message 3", "message 4"],
+                "byte {at} flipped"
+            );
+            assert!(d.torn.is_none(), "byte {at}: {:?}", d.torn);
+            assert_eq!(d.valid_len, b.len() as u64);
+            assert_eq!(d.skipped.len(), 1, "byte {at}");
+            assert_eq!(d.skipped[0].0, third as u64);
+        }
+        // A damaged magic loses nothing either.
+        let mut b = whole.clone();
+        b[0] = b'X';
+        let d = decode(&b);
+        assert_eq!(d.records.len(), 5);
+        assert_eq!(d.skipped.len(), 1);
     }
 }

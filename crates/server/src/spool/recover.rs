@@ -2,9 +2,10 @@
 //!
 //! Segments numbered below the flush checkpoint are in the lake already (the server died
 //! between committing and deleting them) and are deleted. Every other segment is replayed:
-//! its valid records are kept, a torn tail (a record the crash cut, never acknowledged) is
-//! truncated off, and the positions of tailed files found in it are returned so that
-//! tailing resumes after the last line the spool holds.
+//! its valid records are kept (damage in the middle of a segment is skipped and noted, see
+//! [`record`]), a torn tail (a record the crash cut, never acknowledged) is truncated off,
+//! and the positions of tailed files found in it are returned so that tailing resumes
+//! after the last line the spool holds.
 
 use std::collections::HashMap;
 use std::fs;
@@ -58,6 +59,11 @@ pub fn recover(dir: &Path, flushed_below: u64) -> std::io::Result<Recovered> {
         }
         let bytes = fs::read(&path)?;
         let decoded = record::decode(&bytes);
+        for (at, len, why) in &decoded.skipped {
+            r.notes.push(format!(
+                "segment {seq}: {len} damaged bytes at byte {at} skipped ({why}); the records after them are kept"
+            ));
+        }
         if let Some(why) = &decoded.torn {
             r.notes.push(format!(
                 "segment {seq}: torn tail {why}; {} bytes after the last whole record dropped",

@@ -105,3 +105,45 @@ fn a_segment_replayed_after_a_failed_flush_raises_its_detections_once() {
     );
     assert_eq!(edge.rejected.load(std::sync::atomic::Ordering::Relaxed), 1);
 }
+
+/// A damaged record in the middle of a segment the server finds at start-up: the
+/// records after it were acknowledged, so they reach the lake; the damage is counted in
+/// the rejects. (Recovery used to take it for a torn tail and cut everything after it.)
+#[test]
+fn a_damaged_record_mid_segment_loses_only_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let spool = data.join("spool");
+    std::fs::create_dir_all(&spool).expect("spool dir");
+    let mut bytes = record::MAGIC.to_vec();
+    let mut damaged_at = 0;
+    for i in 0..6u64 {
+        if i == 2 {
+            damaged_at = bytes.len() + 12;
+        }
+        let line = combined("198.51.100.4", &format!("/kept/{i}"));
+        record::encode(&mut bytes, "edge", 0, (0, 0, i + 1), line.as_bytes());
+    }
+    bytes[damaged_at] ^= 0xff;
+    std::fs::write(kansoku_server::spool::segment_path(&spool, 0), &bytes).expect("segment");
+    let server = crate::common::start(&crate::common::config_text(
+        &data,
+        "[[source]]\nname = \"edge\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n",
+    ));
+    server.stop();
+    let paths = crate::common::column(&data, "SELECT path FROM http ORDER BY path");
+    assert_eq!(
+        paths,
+        ["/kept/0", "/kept/1", "/kept/3", "/kept/4", "/kept/5"],
+        "every record but the damaged one"
+    );
+    let rejects: String = std::fs::read_dir(data.join("rejects"))
+        .expect("rejects")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect();
+    assert!(
+        rejects.contains("damaged spool bytes skipped"),
+        "the damage is counted: {rejects}"
+    );
+}
