@@ -35,11 +35,12 @@ mod writer;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-pub use checkpoint::{Checkpoint, Counts, Fingerprint, SourceGuard};
+pub use checkpoint::{Checkpoint, Counts, Fingerprint, SourceGuard, write_atomic};
 pub use compact::CompactStats;
 pub use error::LakeError;
 pub use layout::TableDef;
 pub use session::Engine;
+pub use writer::remove_temporaries;
 
 /// A lake rooted at a data directory.
 #[derive(Debug, Clone)]

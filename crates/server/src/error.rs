@@ -41,18 +41,8 @@ impl ServeError {
     }
 }
 
-/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename, folder fsync).
+/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename, folder fsync),
+/// as the lake does, so that start-up removes what a crash left of it the same way.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ServeError> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| ServeError::io(&tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| ServeError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| ServeError::io(path, e))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    Ok(kansoku_lake::write_atomic(path, bytes)?)
 }

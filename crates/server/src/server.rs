@@ -70,6 +70,8 @@ pub async fn run(
     let spool_dir = config.data_dir.join("spool");
     std::fs::create_dir_all(&serve_dir).map_err(|e| ServeError::io(&serve_dir, e))?;
     let _instance = single_instance(&serve_dir)?;
+    // Tail positions a crash left half replaced: the last complete file stands.
+    kansoku_lake::remove_temporaries(&serve_dir);
     let guard = flush::acquire_checkpoint(&lake)?;
     let recovered = spool::recover(&spool_dir, guard.checkpoint.offset)
         .map_err(|e| ServeError::io(&spool_dir, e))?;
