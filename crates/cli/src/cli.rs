@@ -179,10 +179,14 @@ pub struct IngestArgs {
     /// Rows per lake batch.
     #[arg(long, default_value_t = kansoku_pipeline::ingest::BATCH_ROWS, hide = true)]
     pub batch_rows: usize,
-    /// Stop reading a gzip file that expands more than this many times its compressed
-    /// size (a decompression bomb); 0 = no limit.
+    /// Stop reading a compressed file (gzip, bzip2, xz, zstd) that expands more than this
+    /// many times its compressed size (a decompression bomb); 0 = no limit.
     #[arg(long, value_name = "N", default_value_t = kansoku_pipeline::MAX_GZIP_RATIO)]
     pub max_gzip_ratio: u64,
+    /// The files are complete: read a last line that has no newline. Without it, those
+    /// bytes of a plain file are a line still being written and wait for the next run.
+    #[arg(long = "final")]
+    pub finished: bool,
 }
 
 /// Output formats of listing commands.

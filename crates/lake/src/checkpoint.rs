@@ -2,9 +2,11 @@
 //!
 //! A source is known by the SHA-256 of its first [`PREFIX`] bytes (its fingerprint), not by
 //! its path: a rotated file renamed to `access.log.1` is still the file already read, and a
-//! new `access.log` with other first bytes is a new source. A file shorter than
-//! [`PREFIX`] is fingerprinted on what it has; when it grows, its checkpoint is found
-//! again by hashing the same number of bytes and moved to the full fingerprint.
+//! new `access.log` with other first bytes is a new source. The bytes are those of the
+//! decompressed stream (the caller's), so compressing a rotated generation does not make
+//! it new. A file shorter than [`PREFIX`] is fingerprinted on what it has; when it grows
+//! (to any length), its checkpoint is found again by hashing the same number of bytes and
+//! moved to the new fingerprint.
 //!
 //! One JSON file per source under `<data>/ingest/`, replaced atomically; a lock file per
 //! source keeps two workers from reading the same source at once.
@@ -53,10 +55,6 @@ impl Fingerprint {
     /// A short form used in file names.
     pub fn short(&self) -> &str {
         &self.hash[..16]
-    }
-
-    fn is_full(&self) -> bool {
-        self.len == PREFIX
     }
 }
 
@@ -116,11 +114,12 @@ pub struct SourceGuard {
 impl SourceGuard {
     /// Locks the source with `fingerprint` in `ingest_dir` (waiting for another worker to
     /// finish with it), finds its checkpoint (also under a shorter, earlier fingerprint
-    /// of the same file), and removes files of a batch left pending by a crash.
+    /// of the same source, when its first bytes `head` are given), and removes files of a
+    /// batch left pending by a crash.
     pub fn acquire(
         ingest_dir: &Path,
         fingerprint: &Fingerprint,
-        file: Option<&Path>,
+        head: Option<&[u8]>,
     ) -> Result<SourceGuard, LakeError> {
         let key = format!("{}-{}", fingerprint.len, fingerprint.hash);
         let path = ingest_dir.join(format!("{key}.json"));
@@ -136,11 +135,8 @@ impl SourceGuard {
         remove_temporaries(ingest_dir);
         let (mut checkpoint, migrated) = match read(&path)? {
             Some(c) => (c, None),
-            None => match file {
-                Some(f) if fingerprint.is_full() => match grown_from_short(ingest_dir, f)? {
-                    Some((old, c)) => (c, Some(old)),
-                    None => (Checkpoint::default(), None),
-                },
+            None => match head.map(|h| grown_from_short(ingest_dir, h)).transpose()? {
+                Some(Some((old, c))) => (c, Some(old)),
                 _ => (Checkpoint::default(), None),
             },
         };
@@ -206,23 +202,25 @@ impl SourceGuard {
     }
 }
 
-/// A file once shorter than [`PREFIX`] has a checkpoint under its short fingerprint; when
-/// it has grown, find it by hashing as many bytes as that fingerprint covered.
+/// A source once shorter than [`PREFIX`] has a checkpoint under its short fingerprint;
+/// when it has grown, find it by hashing as many of its first bytes (`head`) as that
+/// fingerprint covered. The longest such prefix wins.
 fn grown_from_short(
     ingest_dir: &Path,
-    file: &Path,
+    head: &[u8],
 ) -> Result<Option<(PathBuf, Checkpoint)>, LakeError> {
-    let mut head = Vec::with_capacity(PREFIX);
-    File::open(file)
-        .and_then(|f| f.take(PREFIX as u64).read_to_end(&mut head))
-        .map_err(|e| LakeError::io(file, e))?;
+    let head = &head[..head.len().min(PREFIX)];
+    let mut best: Option<(PathBuf, Checkpoint)> = None;
     for (path, c) in list(ingest_dir)? {
         let Some(fp) = &c.fingerprint else { continue };
-        if fp.len < PREFIX && fp.len <= head.len() && Fingerprint::of(&head[..fp.len]) == *fp {
-            return Ok(Some((path, c)));
+        let longer = best
+            .as_ref()
+            .is_none_or(|(_, b)| b.fingerprint.as_ref().is_some_and(|b| b.len < fp.len));
+        if fp.len < head.len() && longer && Fingerprint::of(&head[..fp.len]) == *fp {
+            best = Some((path, c));
         }
     }
-    Ok(None)
+    Ok(best)
 }
 
 fn read(path: &Path) -> Result<Option<Checkpoint>, LakeError> {
@@ -298,7 +296,7 @@ mod tests {
         fs::write(&log, b"line one\n").expect("write");
         let fp = Fingerprint::of_file(&log).expect("fp");
         {
-            let mut g = SourceGuard::acquire(&ingest, &fp, Some(&log)).expect("acquire");
+            let mut g = SourceGuard::acquire(&ingest, &fp, Some(b"line one\n")).expect("acquire");
             g.commit(
                 9,
                 1,
@@ -315,9 +313,33 @@ mod tests {
         fs::write(&log, &grown).expect("write");
         let fp2 = Fingerprint::of_file(&log).expect("fp");
         assert_ne!(fp, fp2);
-        let g = SourceGuard::acquire(&ingest, &fp2, Some(&log)).expect("acquire");
+        let g = SourceGuard::acquire(&ingest, &fp2, Some(&grown)).expect("acquire");
         assert_eq!(g.checkpoint.offset, 9);
         assert_eq!(list(&ingest).expect("list").len(), 1);
+    }
+
+    /// A log shorter than the identity window that grows but stays shorter was a new
+    /// source at every run, and was read again from its first line.
+    #[test]
+    fn a_short_file_that_stays_short_keeps_its_checkpoint() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut text = b"line one\n".to_vec();
+        let mut committed = 0;
+        for next in [b"line two\n".as_slice(), b"line three\n", b"four\n"] {
+            let mut g = SourceGuard::acquire(dir.path(), &Fingerprint::of(&text), Some(&text))
+                .expect("acquire");
+            assert_eq!(
+                g.checkpoint.offset,
+                committed,
+                "found again at {} bytes",
+                text.len()
+            );
+            committed = text.len() as u64;
+            g.commit(committed, 0, Counts::default()).expect("commit");
+            drop(g);
+            text.extend_from_slice(next);
+        }
+        assert_eq!(list(dir.path()).expect("list").len(), 1);
     }
 
     #[test]

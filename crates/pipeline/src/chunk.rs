@@ -45,6 +45,8 @@ pub struct Chunker<R> {
     line: u64,
     seq: u64,
     eof: bool,
+    /// Leave bytes after the last newline unread at the end (a file still written).
+    hold_tail: bool,
 }
 
 impl<R: Read> Chunker<R> {
@@ -58,7 +60,16 @@ impl<R: Read> Chunker<R> {
             line,
             seq: 0,
             eof: false,
+            hold_tail: false,
         }
+    }
+
+    /// Leaves the bytes after the stream's last newline unread: in a file that is still
+    /// being written they are the head of a line whose rest is still to come, so they are
+    /// neither a line nor committed, and the next run reads the whole line.
+    pub fn holding_partial_tail(mut self, hold: bool) -> Self {
+        self.hold_tail = hold;
+        self
     }
 
     /// Sequence number the next chunk will have.
@@ -110,7 +121,10 @@ impl<R: Read> Chunker<R> {
                 data.truncate(scanned);
             }
         }
-        if self.eof {
+        if self.eof && self.hold_tail && self.discarding.is_none() {
+            // A line still being written: left for the next run, not committed.
+            data.truncate(scanned);
+        } else if self.eof {
             // The last line may lack its newline: it is still a line.
             if let Some((no, len, head)) = self.discarding.take() {
                 self.line = no;
@@ -214,6 +228,27 @@ mod tests {
         assert_eq!(lines[1], (2, format!("<{}>", 3 * MAX_LINE)));
         assert_eq!(lines[2], (3, "last".into()));
         assert_eq!(end, input.len() as u64);
+    }
+
+    /// A line being written while the file is read (no newline yet) was read as a line,
+    /// rejected, and its rest became a second broken line on the next run.
+    #[test]
+    fn a_held_tail_is_neither_a_line_nor_committed() {
+        let input = b"one\ntwo\nthr";
+        let mut c = Chunker::new(&input[..], 0, 0).holding_partial_tail(true);
+        let chunk = c.next_chunk().expect("read").expect("chunk");
+        assert_eq!(chunk.lines.len(), 2);
+        assert_eq!((chunk.end_offset, chunk.last_line), (8, 2));
+        assert!(c.next_chunk().expect("read").is_none());
+        // The next run starts at the committed offset and reads the completed line.
+        let rest = b"three\n";
+        let mut c = Chunker::new(&rest[..], 8, 2).holding_partial_tail(true);
+        let chunk = c.next_chunk().expect("read").expect("chunk");
+        assert_eq!(chunk.lines, [Line::Text(3, 0..5)]);
+        assert_eq!(chunk.end_offset, 14);
+        // Not held (a closed file, or --final): the partial line is the last line.
+        let mut c = Chunker::new(&input[..], 0, 0);
+        assert_eq!(c.next_chunk().expect("read").expect("chunk").lines.len(), 3);
     }
 
     #[test]

@@ -47,8 +47,13 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Shared counters for a progress display.
     pub progress: Arc<Progress>,
-    /// Bound on gzip expansion per compressed byte (gzip bombs); 0 = none.
+    /// Bound on expansion per compressed byte (decompression bombs); 0 = none.
     pub max_gzip_ratio: u64,
+    /// The files are complete, no writer appends to them any more (`--final`): a plain
+    /// file's last line is read even without its newline. Otherwise those bytes are the
+    /// head of a line still being written and are left for the next run. Compressed
+    /// files and stdin are always read to their end.
+    pub finished: bool,
 }
 
 impl Default for IngestOptions {
@@ -61,6 +66,7 @@ impl Default for IngestOptions {
             threads: 0,
             progress: Arc::default(),
             max_gzip_ratio: source::MAX_GZIP_RATIO,
+            finished: false,
         }
     }
 }
@@ -97,8 +103,11 @@ pub struct SourceSummary {
     pub source: String,
     /// Format used.
     pub format: Option<String>,
-    /// Whether it was gzip-compressed.
-    pub gzip: bool,
+    /// How it was compressed.
+    pub compression: source::Compression,
+    /// Bytes after the last newline of a plain file, left for the next run (the line is
+    /// still being written); 0 when none or with `finished`.
+    pub held_bytes: u64,
     /// Where this run started (bytes already committed by earlier runs).
     pub resumed_at: u64,
     /// Counts of this run.
@@ -208,7 +217,8 @@ fn ingest_source(
     let mut summary = SourceSummary {
         source: name.clone(),
         format: None,
-        gzip: false,
+        compression: source::Compression::None,
+        held_bytes: 0,
         resumed_at: 0,
         counts: Counts::default(),
         detections: 0,
@@ -218,34 +228,13 @@ fn ingest_source(
         s.status = SourceStatus::Failed(msg);
         Ok(s)
     };
-    let mut guard = match input {
-        Input::File(path) => {
-            let fp = match Fingerprint::of_file(path) {
-                Ok(fp) => fp,
-                Err(e) => return fail(summary, e.to_string()),
-            };
-            if fp.len == 0 {
-                summary.status = SourceStatus::Empty;
-                return Ok(summary);
-            }
-            Some(SourceGuard::acquire(&lake.ingest_dir(), &fp, Some(path))?)
-        }
-        Input::Stdin => None,
-    };
-    let (offset, line) = guard
-        .as_ref()
-        .map_or((0, 0), |g| (g.checkpoint.offset, g.checkpoint.line));
-    summary.resumed_at = offset;
     let opened =
         match source::open_bounded(input, Arc::clone(&opts.progress.bytes), opts.max_gzip_ratio) {
             Ok(o) => o,
             Err(e) => return fail(summary, e.to_string()),
         };
-    summary.gzip = opened.gzip;
-    if !opened.gzip && offset > 0 && opened.size == Some(offset) {
-        summary.status = SourceStatus::AlreadyIngested;
-        return Ok(summary);
-    }
+    summary.compression = opened.compression;
+    let size = opened.size;
     let mut reader = opened.reader;
     let mut head = Vec::with_capacity(HEAD);
     if let Err(e) = (&mut reader).take(HEAD as u64).read_to_end(&mut head) {
@@ -253,6 +242,24 @@ fn ingest_source(
     }
     if head.is_empty() {
         summary.status = SourceStatus::Empty;
+        return Ok(summary);
+    }
+    // A source is known by its first bytes as written, not as stored: `access.log`,
+    // `access.log.1` and `access.log.2.gz` are one source with one committed offset.
+    let mut guard = match input {
+        Input::File(_) => Some(SourceGuard::acquire(
+            &lake.ingest_dir(),
+            &Fingerprint::of(&head),
+            Some(&head),
+        )?),
+        Input::Stdin => None,
+    };
+    let (offset, line) = guard
+        .as_ref()
+        .map_or((0, 0), |g| (g.checkpoint.offset, g.checkpoint.line));
+    summary.resumed_at = offset;
+    if !summary.compression.is_compressed() && offset > 0 && size == Some(offset) {
+        summary.status = SourceStatus::AlreadyIngested;
         return Ok(summary);
     }
     let format = match &opts.format {
@@ -336,6 +343,8 @@ fn ingest_source(
         .as_ref()
         .and_then(|g| g.checkpoint.fingerprint.as_ref())
         .map(|f| f.short().to_string());
+    let hold_tail =
+        matches!(input, Input::File(_)) && !summary.compression.is_compressed() && !opts.finished;
     let run = Run {
         lake,
         ctx,
@@ -345,6 +354,7 @@ fn ingest_source(
         offset,
         line,
         name_prefix,
+        hold_tail,
     };
     let outcome = if format.is_firewall() {
         run.pump::<NetFlow>(stream, guard.as_mut(), &mut summary, rejects)
@@ -355,6 +365,12 @@ fn ingest_source(
         Ok(None) => {}
         Ok(Some(msg)) => summary.status = SourceStatus::Failed(msg),
         Err(e) => return Err(e),
+    }
+    if hold_tail
+        && summary.status == SourceStatus::Done
+        && let (Some(size), Some(g)) = (size, guard.as_ref())
+    {
+        summary.held_bytes = size.saturating_sub(g.checkpoint.offset);
     }
     if summary.status == SourceStatus::Done && summary.counts.lines == 0 && offset > 0 {
         summary.status = SourceStatus::AlreadyIngested;

@@ -26,6 +26,8 @@ pub(crate) struct Run<'a> {
     pub(crate) offset: u64,
     pub(crate) line: u64,
     pub(crate) name_prefix: Option<String>,
+    /// Leave the bytes after the last newline for the next run (a file still written).
+    pub(crate) hold_tail: bool,
 }
 
 impl Run<'_> {
@@ -47,6 +49,7 @@ impl Run<'_> {
             offset,
             line,
             name_prefix,
+            hold_tail,
         } = self;
         let spares = Spares::<R>::default();
         let mut seq = Sequencer::<R> {
@@ -77,7 +80,8 @@ impl Run<'_> {
             let (chunk_tx, chunk_rx) = sync_channel::<Result<Chunk, (u64, io::Error)>>(workers * 2);
             let (result_tx, result_rx) = sync_channel::<Done<R>>(workers * 2);
             s.spawn(move || {
-                let mut chunker = Chunker::new(stream, offset, line);
+                let mut chunker =
+                    Chunker::new(stream, offset, line).holding_partial_tail(hold_tail);
                 loop {
                     match chunker.next_chunk() {
                         Ok(Some(chunk)) => {

@@ -82,6 +82,8 @@ pub fn run(config: &Config, args: DemoArgs) -> anyhow::Result<u8> {
             paths: vec![dataset.join(&file.path)],
             format: Some(format),
             tenant: Some(file.tenant.clone()),
+            // The demo's files are written whole before they are read.
+            finished: true,
             ..IngestOptions::default()
         };
         let s = ingest::run(&lake, &ctx, &opts)?;

@@ -35,6 +35,7 @@ pub fn run(config: &Config, args: IngestArgs) -> anyhow::Result<u8> {
         threads: args.threads,
         progress: Arc::clone(&progress),
         max_gzip_ratio: args.max_gzip_ratio,
+        finished: args.finished,
     };
     let bar = show_progress(&progress);
     let summary = ingest::run(&lake, &ctx, &opts).context("ingest")?;
@@ -105,8 +106,16 @@ fn print_summary(s: &IngestSummary, lake: &Lake) {
         } else {
             String::new()
         };
+        let held = if src.held_bytes > 0 {
+            format!(
+                "; {} bytes after the last newline left for the next run (a line still being written; --final reads it)",
+                src.held_bytes
+            )
+        } else {
+            String::new()
+        };
         crate::output::warn(format!(
-            "{}: {} lines, {} stored, {} rejected, {} detections{resumed}{state}",
+            "{}: {} lines, {} stored, {} rejected, {} detections{resumed}{state}{held}",
             src.source, src.counts.lines, src.counts.stored, src.counts.rejected, src.detections
         ));
     }

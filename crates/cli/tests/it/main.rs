@@ -14,6 +14,7 @@ mod ingest;
 mod intel;
 mod ir;
 mod leaks;
+mod rotation;
 mod serve;
 mod serve_browser;
 mod shell;
