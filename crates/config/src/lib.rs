@@ -41,6 +41,28 @@ pub struct Config {
     pub firewall: FirewallConfig,
     /// Tor exit attribution and geolocation at ingest.
     pub enrich: EnrichConfig,
+    /// Which event times are believed.
+    pub time: TimeConfig,
+}
+
+/// `[time]`: an event dated far ahead of this machine's clock comes from a forged header
+/// or a broken clock. Stored, it would open a partition for its day and keep alerts of its
+/// kind "recently sent" until that day; so ingest and `serve` set it aside in the rejects,
+/// with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeConfig {
+    /// Seconds an event's time may be ahead of this machine's clock (clock drift between
+    /// hosts, time zones logged wrong by an hour).
+    pub max_future_skew_secs: u64,
+}
+
+impl Default for TimeConfig {
+    fn default() -> Self {
+        TimeConfig {
+            max_future_skew_secs: 3600,
+        }
+    }
 }
 
 /// `[network]`: what is inside. A flow from outside to an internal address is `inbound`,
@@ -138,6 +160,7 @@ impl Default for Config {
             network: NetworkConfig::default(),
             firewall: FirewallConfig::default(),
             enrich: EnrichConfig::default(),
+            time: TimeConfig::default(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Settings {
     geo: GeoTable,
     /// Half-width of the Tor attribution window, microseconds.
     pub tor_window: Micros,
+    /// How far ahead of the clock an event's time may be, microseconds (`[time]`).
+    max_future_skew: Micros,
 }
 
 impl Settings {
@@ -71,6 +73,24 @@ impl Settings {
             mappings: config.firewall.mapping.clone(),
             geo,
             tor_window: i64::from(config.enrich.tor_window_hours) * 3_600_000_000,
+            max_future_skew: i64::try_from(config.time.max_future_skew_secs)
+                .unwrap_or(i64::MAX / 2_000_000)
+                .saturating_mul(1_000_000),
+        })
+    }
+
+    /// Why an event dated `ts` cannot have happened by `now` (more than `[time]
+    /// max_future_skew_secs` ahead), or `None` when its time is believable.
+    pub fn future_time(&self, ts: i64, now: i64) -> Option<String> {
+        let ahead = ts.saturating_sub(now);
+        (ahead > self.max_future_skew).then(|| {
+            let when = chrono::DateTime::from_timestamp_micros(ts)
+                .map_or_else(|| ts.to_string(), |t| t.to_rfc3339());
+            format!(
+                "time {when} is {} h ahead of this machine's clock (more than [time] max_future_skew_secs = {} s): a forged header or a broken clock",
+                ahead / 3_600_000_000,
+                self.max_future_skew / 1_000_000
+            )
         })
     }
 

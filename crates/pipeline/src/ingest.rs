@@ -337,6 +337,7 @@ fn ingest_source(
             reference: reference_time(input),
         },
         tor,
+        now: chrono::Utc::now().timestamp_micros(),
     };
 
     let name_prefix = guard

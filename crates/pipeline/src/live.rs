@@ -74,7 +74,14 @@ fn job<'a>(
             reference: received,
         },
         tor,
+        now: now(received),
     }
+}
+
+/// This machine's clock, or the line's receive time if that is later: what an event's
+/// time is checked against (`[time]`).
+fn now(received: Micros) -> Micros {
+    chrono::Utc::now().timestamp_micros().max(received)
 }
 
 /// What one pushed line gave.
@@ -171,6 +178,11 @@ impl LiveProcessor {
         parser.feed(line, lineno, &mut self.parsed);
         for p in self.parsed.drain(..) {
             match p.record {
+                Ok(req) if let Some(why) = self.ctx.enrich.future_time(req.ts, now(received)) => {
+                    outcome
+                        .rejected
+                        .push((p.line, format!("bad timestamp: {why}")));
+                }
                 Ok(mut req) => {
                     if req.ts == 0 {
                         req.ts = received;
@@ -230,6 +242,11 @@ impl LiveProcessor {
         p.parser.feed(line, lineno, &mut self.net_parsed);
         for p in self.net_parsed.drain(..) {
             match p.record {
+                Ok(f) if let Some(why) = self.ctx.enrich.future_time(f.ts, now(received)) => {
+                    outcome
+                        .rejected
+                        .push((p.line, format!("bad timestamp: {why}")));
+                }
                 Ok(mut f) => {
                     if f.ts == 0 {
                         f.ts = received;

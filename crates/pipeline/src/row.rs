@@ -33,6 +33,8 @@ pub(crate) trait Row: Sized + Send + 'static {
     fn local(ctx: &Context) -> Self::Local;
     /// The ordered end's state.
     fn ordered(ctx: &Context) -> Self::Ordered;
+    /// The record's time, microseconds since the epoch (UTC).
+    fn ts(&self) -> i64;
     /// Fills what the pipeline adds to a parsed record from source line `line`, in a worker.
     fn prepare(&mut self, job: &Job<'_>, line: u64, local: &mut Self::Local);
     /// The ordered step; returns whether the record counts as a detection.
@@ -59,6 +61,10 @@ impl Row for HttpRequest {
 
     fn local(ctx: &Context) -> Self::Local {
         ctx.rules.matcher()
+    }
+
+    fn ts(&self) -> i64 {
+        self.ts
     }
 
     fn ordered(ctx: &Context) -> Self::Ordered {
@@ -112,6 +118,10 @@ impl Row for NetFlow {
     }
 
     fn local(_: &Context) -> Self::Local {}
+
+    fn ts(&self) -> i64 {
+        self.ts
+    }
 
     fn ordered(_: &Context) -> Self::Ordered {}
 

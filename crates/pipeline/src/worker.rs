@@ -70,6 +70,9 @@ pub(crate) struct Job<'a> {
     pub(crate) clock: TimeContext,
     /// Tor exit intervals, loaded once per run.
     pub(crate) tor: &'a TorAttribution,
+    /// This machine's clock when the run started (live: when the line was received):
+    /// records dated too far after it are set aside (`[time]`).
+    pub(crate) now: i64,
 }
 
 impl Job<'_> {
@@ -161,6 +164,11 @@ impl Job<'_> {
         local: &mut R::Local,
     ) {
         for p in &mut result.records[from..] {
+            if let Ok(rec) = &p.record
+                && let Some(why) = self.ctx.enrich.future_time(rec.ts(), self.now)
+            {
+                p.record = Err(kansoku_parse::ParseError::Timestamp(why));
+            }
             match &mut p.record {
                 Ok(rec) => rec.prepare(self, p.line, local),
                 Err(e) => {

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use kansoku_enrich::tenant::TenantRule;
 use kansoku_parse::Format;
-use kansoku_pipeline::config::{DetectConfig, EnrichConfig, FirewallConfig, NetworkConfig};
+use kansoku_pipeline::config::{
+    DetectConfig, EnrichConfig, FirewallConfig, NetworkConfig, TimeConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::ServeError;
@@ -37,6 +39,8 @@ pub struct ServeConfig {
     pub firewall: FirewallConfig,
     /// Tor attribution window and geo tables, as in `kansoku.toml`.
     pub enrich: EnrichConfig,
+    /// Which event times are believed, as in `kansoku.toml`.
+    pub time: TimeConfig,
     /// The durable spool between the sources and the lake.
     pub spool: SpoolConfig,
     /// The sources, one `[[source]]` table each; several may run at once.
@@ -60,6 +64,7 @@ impl Default for ServeConfig {
             network: NetworkConfig::default(),
             firewall: FirewallConfig::default(),
             enrich: EnrichConfig::default(),
+            time: TimeConfig::default(),
             spool: SpoolConfig::default(),
             sources: Vec::new(),
             dashboard: DashboardConfig::default(),
@@ -332,6 +337,7 @@ impl ServeConfig {
             network: self.network.clone(),
             firewall: self.firewall.clone(),
             enrich: self.enrich.clone(),
+            time: self.time.clone(),
             ..kansoku_pipeline::Config::default()
         }
     }

@@ -218,3 +218,53 @@ fn unusable_inputs_get_clear_messages_and_keep_the_lake() {
     );
     assert!(partial < 5000, "{partial}");
 }
+
+/// One line dated 2099 (a broken clock, a forged record) is a reject with its reason: it
+/// opens no `day=2099-…` partition. The same line is read with a wider `[time]` skew.
+#[test]
+fn an_event_far_in_the_future_is_set_aside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut text = combined_log(20);
+    text.push_str(
+        "203.0.113.66 - - [01/Jan/2099:00:00:00 +0000] \"GET /from-2099 HTTP/1.1\" 200 1 \"-\" \"-\"\n",
+    );
+    let log = write(dir.path(), "access.log", &text);
+    let out = run(&data, &["ingest", log.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(sql_number(&data, "SELECT count(*) FROM http"), 20);
+    let days: Vec<String> = std::fs::read_dir(data.join("lake/http"))
+        .expect("days")
+        .flatten()
+        .map(|d| d.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(days.iter().all(|d| !d.contains("2099")), "{days:?}");
+    let rejects: String = std::fs::read_dir(data.join("rejects"))
+        .expect("rejects")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect();
+    assert!(
+        rejects.contains("ahead of this machine's clock"),
+        "{rejects}"
+    );
+
+    // A wider skew believes it.
+    let wide = dir.path().join("wide");
+    let cfg = write(
+        dir.path(),
+        "kansoku.toml",
+        &format!(
+            "data_dir = {:?}\n[time]\nmax_future_skew_secs = 4000000000\n",
+            wide.display().to_string()
+        ),
+    );
+    let out = kansoku()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["ingest", log.to_str().expect("utf8")])
+        .output()
+        .expect("ingest");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(sql_number(&wide, "SELECT count(*) FROM http"), 21);
+}

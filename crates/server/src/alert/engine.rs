@@ -203,7 +203,7 @@ impl Engine {
     fn is_open(&self, kind: &str, tenant: &str, subject: &str, ts: Micros) -> bool {
         self.open
             .get(&(kind.to_string(), tenant.to_string(), subject.to_string()))
-            .is_some_and(|o| ts - o.alert.last_seen <= self.cfg.suppress_secs as i64 * SEC)
+            .is_some_and(|o| ts.abs_diff(o.alert.last_seen) <= self.cfg.suppress_secs * SEC as u64)
     }
 
     /// Raises (count = `initial`) or updates (count + 1) the alert of the key.
@@ -219,15 +219,18 @@ impl Engine {
         out: &mut Vec<Alert>,
         summary: impl Fn(u64) -> String,
     ) {
-        let suppress = self.cfg.suppress_secs as i64 * SEC;
-        let every = self.cfg.update_every_secs as i64 * SEC;
+        // Distances in time, not differences: an alert dated far ahead (stored by a server
+        // before event times were checked, or a clock that jumped back) must neither
+        // swallow today's campaign as "open" nor keep it "recently sent" until that date.
+        let suppress = self.cfg.suppress_secs * SEC as u64;
+        let every = self.cfg.update_every_secs * SEC as u64;
         let key = (kind.to_string(), tenant.to_string(), subject.to_string());
         let open = match self.open.get_mut(&key) {
-            Some(o) if req.ts - o.alert.last_seen <= suppress => {
+            Some(o) if req.ts.abs_diff(o.alert.last_seen) <= suppress => {
                 o.alert.count += 1;
                 o.alert.last_seen = o.alert.last_seen.max(req.ts);
                 note(o, req);
-                if req.ts - o.last_sent < every {
+                if req.ts.abs_diff(o.last_sent) < every {
                     return;
                 }
                 o.alert.revision += 1;
@@ -266,7 +269,8 @@ impl Engine {
         // Closed alerts are forgotten so the map stays as small as the open campaigns.
         if self.open.len() > 10_000 {
             let ts = req.ts;
-            self.open.retain(|_, o| ts - o.alert.last_seen <= suppress);
+            self.open
+                .retain(|_, o| ts.abs_diff(o.alert.last_seen) <= suppress);
         }
     }
 }

@@ -200,3 +200,54 @@ fn a_restart_resumes_the_open_alert_instead_of_raising_again() {
     assert_eq!(out[0].revision, 0);
     assert_ne!(out[0].id, raised[0].id);
 }
+
+/// One event dated 2099 (a forged syslog header) once left its alert "recently sent"
+/// until 2099, silencing every later alert of its kind, tenant and category, across
+/// restarts. Ingest now sets such events aside; an alert table written before that still
+/// holds one, and today's campaign must raise and update as if it were not there.
+#[test]
+fn an_alert_dated_in_the_future_silences_nothing() {
+    let y2099 = 4_070_908_800_000_000; // 2099-01-01T00:00:00Z
+    let forged = Alert {
+        id: "old-1".into(),
+        ts: y2099,
+        first_seen: y2099,
+        last_seen: y2099,
+        tenant: "shop".into(),
+        kind: "threshold".into(),
+        count: 10,
+        evidence: r#"{"subject":"sqli","sources":[],"sample_paths":[],"rule_ids":[]}"#.into(),
+        ..Alert::default()
+    };
+    let history = History {
+        alerts: vec![forged],
+        ..History::default()
+    };
+    let mut with = Engine::new(&config(), history, "t".into());
+    let mut without = Engine::new(&config(), History::default(), "t".into());
+    let campaign: Vec<_> = (0..120)
+        .map(|i| {
+            hit(
+                "shop",
+                "sqli",
+                1_790_000_000_000_000 + i * 6_000_000,
+                "203.0.113.9",
+            )
+        })
+        .collect();
+    let a = run(&mut with, &campaign);
+    let b = run(&mut without, &campaign);
+    let shape = |v: &[Alert]| -> Vec<(u64, u32, i64)> {
+        v.iter().map(|x| (x.count, x.revision, x.ts)).collect()
+    };
+    assert!(!b.is_empty());
+    assert_eq!(
+        shape(&a),
+        shape(&b),
+        "the campaign's alerts, as without the forged one"
+    );
+    assert!(
+        a.iter().all(|x| x.id != "old-1"),
+        "a new alert, not the forged one updated"
+    );
+}

@@ -6,4 +6,5 @@ mod common;
 mod dashboard;
 mod replay;
 mod sources;
+mod time;
 mod tls;
