@@ -161,6 +161,11 @@ pub struct SourceConfig {
     /// How often a `file` source looks for new lines and rotation, in milliseconds.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
+    /// After a `file` source's path is renamed away (rotation), its old file is still read
+    /// until no line has come for this many milliseconds: the web server writes there
+    /// until it reopens its log (nginx on USR1, Apache on a graceful restart).
+    #[serde(default = "default_rotate_wait_ms")]
+    pub rotate_wait_ms: u64,
     /// PEM certificate chain (`syslog-tcp`): with it and `tls_key` the source speaks syslog
     /// over TLS (RFC 5425) instead of plain TCP.
     #[serde(default)]
@@ -185,6 +190,9 @@ fn default_max_connections() -> usize {
 }
 fn default_poll_ms() -> u64 {
     250
+}
+fn default_rotate_wait_ms() -> u64 {
+    30_000
 }
 
 /// `[dashboard]`: the web dashboard, its API and `/metrics`.

@@ -6,9 +6,16 @@
 //! flushed, the lake's commit) holds, and no line is read twice or skipped.
 //!
 //! Rotation: when the path names another inode (renamed away, new file created), the old
-//! file is read to its end first, then the new one from its start. When the file shrinks
-//! below the position (copytruncate), reading starts again at 0. A final line without a
-//! newline is taken only once the file has been rotated away.
+//! file is still read until it has been quiet for `rotate_wait_ms` (the web server keeps
+//! writing there until it reopens its log), then the new one from its start. When the
+//! file shrinks below the position (copytruncate), reading starts again at 0. A final line
+//! without a newline is taken only once the file has been rotated away and gone quiet.
+//!
+//! After a restart, the position names an inode. When the path holds another file, the
+//! old one is looked for among the path's siblings (`access.log.1`, or any name in the
+//! same folder): a rotation while kansoku was down leaves its unread tail there, which is
+//! read before the new file. A generation compressed in the meantime has a new inode and
+//! is not found (its unread lines are lost; `kansoku ingest` reads it by content).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -26,6 +33,8 @@ use crate::spool::record;
 pub struct FileTail {
     path: PathBuf,
     poll: Duration,
+    /// How long a renamed file must be quiet before it is given up.
+    rotate_wait: Duration,
     /// (inode, offset, line) to resume from.
     resume: Option<(u64, u64, u64)>,
 }
@@ -60,6 +69,7 @@ impl FileTail {
         Ok(FileTail {
             path,
             poll: Duration::from_millis(cfg.poll_ms.max(10)),
+            rotate_wait: Duration::from_millis(cfg.rotate_wait_ms),
             resume,
         })
     }
@@ -67,16 +77,25 @@ impl FileTail {
     /// Follows the file until shutdown (on a thread of its own: file reads block).
     pub fn run(mut self, env: SourceEnv) {
         let mut open: Option<Open> = None;
+        // When the path was first seen naming another file than the one being read.
+        let mut renamed_since: Option<std::time::Instant> = None;
         while !env.stopping() {
             if open.is_none() {
                 open = self.open();
+                renamed_since = None;
             }
             let Some(o) = open.as_mut() else {
                 std::thread::sleep(self.poll);
                 continue;
             };
             match self.step(o, &env) {
-                Ok(true) => continue,
+                Ok(true) => {
+                    // Lines still come to the renamed file: it is not done yet.
+                    if renamed_since.is_some() {
+                        renamed_since = Some(std::time::Instant::now());
+                    }
+                    continue;
+                }
                 Ok(false) => {}
                 Err(e) => {
                     eprintln!("kansoku serve: {}: {}: {e}", env.name, self.path.display());
@@ -88,7 +107,13 @@ impl FileTail {
             // At the end of the file: rotated or truncated?
             match std::fs::metadata(&self.path) {
                 Ok(m) if m.ino() != o.inode => {
-                    // Renamed away: the old file is complete; take a last unterminated line.
+                    // Renamed away: read on until the writer has been quiet for a while.
+                    let since = *renamed_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() < self.rotate_wait {
+                        std::thread::sleep(self.poll);
+                        continue;
+                    }
+                    // The old file is complete; take a last unterminated line.
                     if !o.partial.is_empty() {
                         let last = std::mem::take(&mut o.partial);
                         let end = o.pos;
@@ -114,6 +139,23 @@ impl FileTail {
     }
 
     fn open(&mut self) -> Option<Open> {
+        if let Some(old) = self
+            .resume
+            .and_then(|(ino, off, _)| self.old_generation(ino, off))
+        {
+            // Rotated while kansoku was down: finish the old file first.
+            let (ino, off, line) = self.resume.take()?;
+            let mut file = File::open(&old).ok()?;
+            file.seek(SeekFrom::Start(off)).ok()?;
+            return Some(Open {
+                file,
+                inode: ino,
+                pos: off,
+                line,
+                partial: Vec::new(),
+                head: Vec::new(),
+            });
+        }
         let mut file = File::open(&self.path).ok()?;
         let meta = file.metadata().ok()?;
         let inode = meta.ino();
@@ -210,6 +252,26 @@ impl FileTail {
             o.pos = *end;
         }
         Ok(())
+    }
+}
+
+impl FileTail {
+    /// The file beside the path with inode `ino` and unread bytes past `off`, when the path
+    /// itself now names another file.
+    fn old_generation(&self, ino: u64, off: u64) -> Option<PathBuf> {
+        let here = std::fs::metadata(&self.path).ok();
+        if here.is_some_and(|m| m.ino() == ino) {
+            return None;
+        }
+        let dir = self.path.parent()?;
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .find(|e| {
+                e.metadata()
+                    .is_ok_and(|m| m.is_file() && m.ino() == ino && m.len() > off)
+            })
+            .map(|e| e.path())
     }
 }
 

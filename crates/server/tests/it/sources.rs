@@ -32,6 +32,7 @@ kind = "file"
 path = {log:?}
 format = "combined"
 poll_ms = 20
+rotate_wait_ms = 300
 "#
     )
 }
@@ -339,4 +340,70 @@ fn tor_lists_imported_while_serving_attribute_the_next_rows() {
     );
     // Before any list: unknown, as in batch ingest; after the import: a Tor exit.
     assert_eq!(rows, ["/after true", "/before unknown"]);
+}
+
+/// The web server writes to its renamed log until it reopens it: those lines were lost
+/// when the tail left the old file at its first end after the rename. And a rotation
+/// while kansoku was down left the old file's unread tail behind.
+#[test]
+fn a_renamed_file_is_read_until_quiet_and_a_rotation_while_down_loses_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let log = dir.path().join("access.log");
+    let rotated = dir.path().join("access.log.1");
+    let append = |path: &std::path::Path, from: usize, to: usize| {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("open");
+        for i in from..to {
+            writeln!(f, "{}", combined("192.0.2.5", &format!("/gen/{i}"))).expect("append");
+        }
+    };
+    let text = config_text(
+        &data,
+        &format!(
+            "[[source]]\nname = \"tail\"\nkind = \"file\"\npath = {log:?}\nformat = \"combined\"\npoll_ms = 20\nrotate_wait_ms = 4000\n"
+        ),
+    );
+    let accepted = |server: &Running| {
+        metric(
+            server.addr("dashboard"),
+            "kansoku_events_accepted_total{source=\"tail\"",
+        )
+    };
+    append(&log, 0, 5);
+    let server = start(&text);
+    wait_for(30, "the first lines", || accepted(&server) >= 5);
+    // Rotation: renamed, a new file created, and the writer still on the old one.
+    std::fs::rename(&log, &rotated).expect("rename");
+    append(&log, 100, 102);
+    append(&rotated, 5, 8);
+    wait_for(60, "the old file's late lines and the new file", || {
+        accepted(&server) >= 10
+    });
+    assert_eq!(server.stop().accepted, 10);
+
+    // Down: more lines in the current file, then a rotation, then a new file.
+    append(&log, 102, 104);
+    std::fs::rename(&log, &rotated).expect("rename while down");
+    append(&log, 200, 201);
+    let server = start(&text);
+    wait_for(
+        60,
+        "the unread tail of the old file and the new file",
+        || accepted(&server) >= 3,
+    );
+    assert_eq!(server.stop().accepted, 3);
+
+    let mut paths = column(&data, "SELECT path FROM http");
+    paths.sort();
+    let mut expected: Vec<String> = (0..8)
+        .chain(100..104)
+        .chain(200..201)
+        .map(|i| format!("/gen/{i}"))
+        .collect();
+    expected.sort();
+    assert_eq!(paths, expected, "every line of every generation, once");
 }
