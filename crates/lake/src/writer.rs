@@ -101,6 +101,11 @@ pub fn write_file(path: &Path, batch: &RecordBatch) -> Result<(), LakeError> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
+        // Test builds: a full disk on demand (FAILPOINTS=lake.batch.enospc=N*return).
+        fail::fail_point!("lake.batch.enospc", |_| Err(LakeError::io(
+            &tmp,
+            std::io::Error::from_raw_os_error(28)
+        )));
         let file = File::create(&tmp).map_err(|e| LakeError::io(&tmp, e))?;
         let mut writer =
             ArrowWriter::try_new(file, Arc::clone(&batch.schema()), Some(properties()))?;

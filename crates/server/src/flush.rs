@@ -14,9 +14,9 @@ use std::fs;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kansoku_event::{HttpRequest, table};
 use kansoku_lake::{Counts, Fingerprint, Lake, SourceGuard};
@@ -87,13 +87,37 @@ pub struct Flusher {
     /// yet); when the table's files change (`kansoku tor import`, compaction), the lists
     /// are read again before the next segment.
     pub tor_files: Option<Vec<PathBuf>>,
+    /// Set at shutdown: a segment that cannot be flushed then stays in the spool for the
+    /// next start instead of being retried.
+    pub stop: Arc<AtomicBool>,
 }
 
+/// Longest wait between two attempts at a segment that failed.
+const RETRY_MAX: Duration = Duration::from_secs(2);
+
 impl Flusher {
-    /// Flushes segments as they come until the channel closes.
+    /// Flushes segments as they come until the channel closes. A segment that fails (a
+    /// full disk, an unwritable lake) is tried again with growing pauses while it stays
+    /// in the spool; the spool fills meanwhile and the sources hold back (TCP stops
+    /// reading, HTTP answers 503, UDP drops and counts) until the lake takes writes
+    /// again. Exiting instead made a service manager restart the server in a loop.
     pub fn run(mut self, rx: Receiver<Sealed>) -> Result<(), ServeError> {
         for sealed in rx {
-            self.flush(&sealed)?;
+            let mut pause = Duration::from_millis(50);
+            while let Err(e) = self.flush(&sealed) {
+                self.metrics.flush_failures.fetch_add(1, Ordering::Relaxed);
+                self.metrics.flush_failing.store(1, Ordering::Relaxed);
+                if self.stop.load(Ordering::Relaxed) {
+                    return Err(e);
+                }
+                eprintln!(
+                    "kansoku serve: segment {} not flushed: {e}; it stays in the spool, next try in {pause:?}",
+                    sealed.seq
+                );
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(RETRY_MAX);
+            }
+            self.metrics.flush_failing.store(0, Ordering::Relaxed);
         }
         Ok(())
     }

@@ -36,6 +36,11 @@ pub struct Metrics {
     pub spool_bytes: AtomicU64,
     /// Segments flushed.
     pub flushes: AtomicU64,
+    /// Flush attempts that failed (full disk, unwritable lake); the segment stays in the
+    /// spool and is tried again.
+    pub flush_failures: AtomicU64,
+    /// 1 while the last flush attempt failed.
+    pub flush_failing: AtomicU64,
     /// Flush latencies per bucket (cumulative counts are computed when rendering).
     pub flush_buckets: [AtomicU64; FLUSH_BUCKETS.len() + 1],
     /// Sum of flush latencies, microseconds.
@@ -167,6 +172,26 @@ impl Metrics {
             s,
             "kansoku_flush_seconds_count {}",
             self.flushes.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kansoku_flush_failures_total Flush attempts that failed; the segment stays in the spool and is retried."
+        );
+        let _ = writeln!(s, "# TYPE kansoku_flush_failures_total counter");
+        let _ = writeln!(
+            s,
+            "kansoku_flush_failures_total {}",
+            self.flush_failures.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP kansoku_flush_failing 1 while the lake cannot be written (the spool fills, then sources hold back)."
+        );
+        let _ = writeln!(s, "# TYPE kansoku_flush_failing gauge");
+        let _ = writeln!(
+            s,
+            "kansoku_flush_failing {}",
+            self.flush_failing.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             s,

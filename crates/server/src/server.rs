@@ -126,6 +126,7 @@ pub async fn run(
     for s in &recovered.segments {
         let _ = sealed_tx.send(s.clone());
     }
+    let flusher_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flusher = Flusher {
         lake: lake.clone(),
         guard,
@@ -138,6 +139,7 @@ pub async fn run(
         rejects_dir: lake.rejects_dir(),
         tor_window: ctx.enrich.tor_window,
         tor_files: None,
+        stop: Arc::clone(&flusher_stop),
     };
     let (died_tx, died_rx) = tokio::sync::oneshot::channel::<()>();
     let flusher = std::thread::Builder::new()
@@ -230,6 +232,7 @@ pub async fn run(
     };
     eprintln!("kansoku serve: stopping; flushing the spool to the lake");
     let _ = stop_tx.send(true);
+    flusher_stop.store(true, Ordering::Relaxed);
     while tasks.join_next().await.is_some() {}
     drop(spool);
     for t in threads {

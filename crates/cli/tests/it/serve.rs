@@ -41,13 +41,19 @@ impl Drop for Server {
     }
 }
 
+pub fn start(config: &Path, data: &Path) -> Server {
+    start_with(config, data, &[])
+}
+
 // The child moves into `Server`, whose `Drop` kills and waits it; clippy cannot see that.
 #[allow(clippy::zombie_processes)]
-pub fn start(config: &Path, data: &Path) -> Server {
+/// `start` with environment variables set (`FAILPOINTS`).
+pub fn start_with(config: &Path, data: &Path, env: &[(&str, &str)]) -> Server {
     let listen = data.join("serve").join("listening.json");
     let _ = std::fs::remove_file(&listen);
     let child = kansoku()
         .args(["--config", config.to_str().expect("utf8"), "serve"])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -467,4 +473,65 @@ tenant = "shop"
     // Raised at the third event (count 3; the next two, in the same second, were not
     // worth an update and died with the process); the restart's first event updates it.
     assert_eq!(latest, ["1,4"], "latest state of {first:?}");
+}
+
+/// A full disk made the flusher fail and the server exit, so a service manager restarted
+/// it in a loop. Now the segment stays in the spool and is tried again until the lake takes
+/// writes (the first eight attempts fail with ENOSPC through a test hook), and every
+/// tailed line arrives once, without a restart.
+#[test]
+fn a_full_disk_keeps_events_in_the_spool_and_loses_none_when_space_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let log = dir.path().join("access.log");
+    let n = 300;
+    let text: String = (0..n)
+        .map(|i| line("192.0.2.8", &format!("/disk/{i}")) + "\n")
+        .collect();
+    std::fs::write(&log, text).expect("log");
+    std::fs::create_dir_all(&data).expect("data");
+    let cfg = write(
+        &data,
+        "serve.toml",
+        &format!(
+            "data_dir = {data:?}\n[spool]\nflush_after_ms = 10\nsegment_bytes = 8192\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[alerts]\nstdout = false\n[[source]]\nname = \"file\"\nkind = \"file\"\npath = {log:?}\nformat = \"combined\"\npoll_ms = 10\n"
+        ),
+    );
+    let mut server = start_with(&cfg, &data, &[("FAILPOINTS", "lake.batch.enospc=8*return")]);
+    let board = server.addrs["dashboard"].clone();
+    let until = Instant::now() + Duration::from_secs(120);
+    while metric_of(&board, "kansoku_flush_failures_total") < 8 {
+        assert!(Instant::now() < until, "the flushes did not fail as set");
+        assert!(
+            server.child.try_wait().expect("wait").is_none(),
+            "serve exited"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    while sql_rows(&data, "SELECT count(*) FROM http").and_then(|r| r.first().cloned())
+        != Some(n.to_string())
+    {
+        assert!(
+            Instant::now() < until,
+            "the lake did not catch up once space returned"
+        );
+        assert!(
+            server.child.try_wait().expect("wait").is_none(),
+            "serve exited"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(metric_of(&board, "kansoku_flush_failing"), 0);
+    let pid = server.child.id().to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    assert!(server.child.wait().expect("wait").success());
+    assert_eq!(
+        sql_rows(&data, "SELECT count(DISTINCT path) FROM http"),
+        Some(vec![n.to_string()]),
+        "each line once"
+    );
 }

@@ -37,6 +37,7 @@ fn flusher(
         rejects_dir,
         tor_window: ctx.enrich.tor_window,
         tor_files: None,
+        stop: Arc::default(),
     };
     (f, rx)
 }
