@@ -258,6 +258,10 @@ fn ingest_source(
         .as_ref()
         .map_or((0, 0), |g| (g.checkpoint.offset, g.checkpoint.line));
     summary.resumed_at = offset;
+    // A plain file may still be written: the bytes after its last newline are left for
+    // the next run, unless the caller says the files are finished.
+    let hold_tail =
+        matches!(input, Input::File(_)) && !summary.compression.is_compressed() && !opts.finished;
     if !summary.compression.is_compressed() && offset > 0 && size == Some(offset) {
         summary.status = SourceStatus::AlreadyIngested;
         return Ok(summary);
@@ -275,7 +279,8 @@ fn ingest_source(
             }
             let complete = head.len() < HEAD;
             let mut lines: Vec<&[u8]> = head.split(|&b| b == b'\n').collect();
-            if !complete {
+            // The piece after the last newline is not a whole line (yet).
+            if !complete || hold_tail {
                 lines.pop();
             }
             let lines: Vec<&[u8]> = lines
@@ -283,6 +288,12 @@ fn ingest_source(
                 .filter(|l| !l.is_empty())
                 .take(50)
                 .collect();
+            if lines.is_empty() && hold_tail {
+                // Only the start of a first line so far: nothing to read yet.
+                summary.held_bytes = size.unwrap_or(0).saturating_sub(offset);
+                summary.status = SourceStatus::Empty;
+                return Ok(summary);
+            }
             match kansoku_parse::detect_format(&lines) {
                 Some(f) => f,
                 None => {
@@ -344,8 +355,6 @@ fn ingest_source(
         .as_ref()
         .and_then(|g| g.checkpoint.fingerprint.as_ref())
         .map(|f| f.short().to_string());
-    let hold_tail =
-        matches!(input, Input::File(_)) && !summary.compression.is_compressed() && !opts.finished;
     let run = Run {
         lake,
         ctx,

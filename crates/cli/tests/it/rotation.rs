@@ -199,3 +199,130 @@ fn every_logrotate_mode_keeps_each_line_once() {
         println!("rotation: {name}: {written} lines once, across {files:?}");
     }
 }
+
+/// One step of what a host does to its log between and during kansoku's runs.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Append whole lines.
+    Append(usize),
+    /// Write the first half of a line (the writer is in the middle of it).
+    Half,
+    /// Rotate: every generation moves up one (`.1` → `.2`…), the log becomes `.1`, a new
+    /// log starts; generations from `.2` on (or `.1` too, without delaycompress) are gzipped.
+    Rotate { delay_compress: bool },
+    /// `kansoku ingest` of the folder.
+    Ingest,
+    /// `kansoku ingest` killed after its first batch's files are in place, before the commit.
+    IngestKilled,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => (1usize..40).prop_map(Step::Append),
+        1 => Just(Step::Half),
+        2 => any::<bool>().prop_map(|delay_compress| Step::Rotate { delay_compress }),
+        3 => Just(Step::Ingest),
+        1 => Just(Step::IngestKilled),
+    ]
+}
+
+/// Moves the generations of `log` up by one, as logrotate's `rotate N` does.
+fn rotate_generations(log: &Path, delay_compress: bool) {
+    let dir = log.parent().expect("folder");
+    let name = log
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let generation = |n: usize, gz: bool| {
+        dir.join(if gz {
+            format!("{name}.{n}.gz")
+        } else {
+            format!("{name}.{n}")
+        })
+    };
+    let mut top = 0;
+    while generation(top + 1, false).exists() || generation(top + 1, true).exists() {
+        top += 1;
+    }
+    for n in (1..=top).rev() {
+        for gz in [false, true] {
+            if generation(n, gz).exists() {
+                std::fs::rename(generation(n, gz), generation(n + 1, gz)).expect("shift");
+            }
+        }
+    }
+    if log.exists() {
+        std::fs::rename(log, generation(1, false)).expect("rotate");
+    }
+    std::fs::write(log, "").expect("new log");
+    let first = if delay_compress { 2 } else { 1 };
+    for n in first..=top + 1 {
+        let plain = generation(n, false);
+        if let Ok(bytes) = std::fs::read(&plain) {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&bytes).expect("gzip");
+            std::fs::write(generation(n, true), gz.finish().expect("gzip")).expect("write");
+            std::fs::remove_file(&plain).expect("remove");
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
+
+    /// Any sequence of appends, half-written lines, rotations (compressed now or one
+    /// generation later), runs and killed runs ends, after a last run, with every written
+    /// line in the lake exactly once.
+    #[test]
+    fn any_sequence_of_writes_rotations_and_runs_stores_each_line_once(
+        steps in proptest::collection::vec(step(), 1..14)
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let logs = dir.path().join("logs");
+        std::fs::create_dir_all(&logs).expect("mkdir");
+        let data = dir.path().join("data");
+        let mut w = Writer { log: logs.join("access.log"), next: 0, rest: None };
+        for s in &steps {
+            match s {
+                Step::Append(n) => w.append(*n),
+                Step::Half => {
+                    if w.rest.is_none() {
+                        w.half();
+                    }
+                }
+                Step::Rotate { delay_compress } => {
+                    w.finish_line();
+                    rotate_generations(&w.log, *delay_compress);
+                }
+                Step::Ingest => ingest(&data, &logs, None),
+                Step::IngestKilled => {
+                    // Nothing to write, nothing to kill: the run ends normally.
+                    let mut cmd = kansoku();
+                    cmd.arg("--data").arg(&data).arg("ingest").arg(&logs)
+                        .env("FAILPOINTS", "lake.batch.renamed=return")
+                        .current_dir(dir.path());
+                    let out = cmd.output().expect("ingest");
+                    use std::os::unix::process::ExitStatusExt;
+                    proptest::prop_assert!(
+                        out.status.success() || out.status.signal() == Some(6),
+                        "{:?}: {}", out.status, stderr(&out)
+                    );
+                }
+            }
+        }
+        w.finish_line();
+        ingest(&data, &logs, None);
+        let written = w.next as i64;
+        let (rows, distinct) = if written == 0 {
+            (0, 0)
+        } else {
+            (
+                sql_number(&data, "SELECT count(*) FROM http"),
+                sql_number(&data, "SELECT count(DISTINCT path) FROM http"),
+            )
+        };
+        proptest::prop_assert_eq!((rows, distinct), (written, written), "after {:?}", steps);
+    }
+}
