@@ -127,6 +127,8 @@ pub enum SourceKind {
     Http,
     /// A file that is followed as it grows, across rotation.
     File,
+    /// RELP (rsyslog's `omrelp`): each message acknowledged once it is in the spool.
+    Relp,
 }
 
 /// `[[source]]`: one source.
@@ -410,6 +412,7 @@ tenant = "shop"
                 SourceKind::SyslogTcp,
                 SourceKind::SyslogUdp,
                 SourceKind::Http,
+                SourceKind::Relp,
                 SourceKind::File
             ]
         );

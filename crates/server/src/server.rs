@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use crate::config::{ServeConfig, SourceKind};
 use crate::flush::{self, Flusher, TailPositions};
 use crate::metrics::Metrics;
-use crate::sources::{SourceEnv, file_tail, http, syslog_tcp, syslog_udp};
+use crate::sources::{SourceEnv, file_tail, http, relp, syslog_tcp, syslog_udp};
 use crate::spool::{self, Spool};
 use crate::{ServeError, alert, dashboard};
 
@@ -52,6 +52,7 @@ fn kind_name(k: SourceKind) -> &'static str {
         SourceKind::SyslogTcp => "syslog-tcp",
         SourceKind::Http => "http",
         SourceKind::File => "file",
+        SourceKind::Relp => "relp",
     }
 }
 
@@ -190,14 +191,19 @@ pub async fn run(
                 tasks.spawn(src.run(env));
                 addr.to_string()
             }
+            SourceKind::Relp => {
+                let (src, addr) = relp::Relp::bind(s).await?;
+                tasks.spawn(src.run(env));
+                addr.to_string()
+            }
             SourceKind::File => {
-                let resume = [
-                    committed.files.get(&s.name).copied(),
-                    recovered.tails.get(&s.name).copied(),
-                ]
-                .into_iter()
-                .flatten()
-                .max_by_key(|&(_, off, line)| (off, line));
+                // The spool's records are newer than the committed positions (they hold
+                // what is not committed yet), also when they name another, newer file.
+                let resume = recovered
+                    .tails
+                    .get(&s.name)
+                    .or_else(|| committed.files.get(&s.name))
+                    .copied();
                 let src = file_tail::FileTail::bind(s, resume)?;
                 let path = s.path.clone().unwrap_or_default();
                 threads.push(

@@ -14,6 +14,7 @@ mod ingest;
 mod intel;
 mod ir;
 mod leaks;
+mod relp;
 mod rotation;
 mod serve;
 mod serve_browser;

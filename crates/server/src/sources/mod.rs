@@ -10,11 +10,13 @@
 //! | `syslog-tcp` | [`syslog_tcp`] (+ [`tls`] for RFC 5425) | the next read happens only after the spool has what was read |
 //! | `http` | [`http`] | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
 //! | `file` | [`file_tail`] | the file position advances with the spool |
+//! | `relp` | [`relp`] | each frame answered `200 OK` after the spool has it (at least once) |
 //!
 //! [`SourceKind`]: crate::config::SourceKind
 
 pub mod file_tail;
 pub mod http;
+pub mod relp;
 pub mod syslog_tcp;
 pub mod syslog_udp;
 pub mod tls;

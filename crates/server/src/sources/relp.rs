@@ -1,0 +1,377 @@
+//! RELP, rsyslog's Reliable Event Logging Protocol (`omrelp` → `kind = "relp"`): every
+//! message is acknowledged to the sender only once it is in the spool, so a TCP sender
+//! gets the guarantee HTTP and file sources have. A message the sender saw no answer for
+//! (kansoku stopped or crashed first) is sent again on the next session: delivery is at
+//! least once, and a duplicate can only be a message that was spooled when the server
+//! died before answering it.
+//!
+//! A frame is `TXNR SP COMMAND SP DATALEN [SP DATA] LF`. The session starts with `open`
+//! (the offers: `relp_version`, `commands`), carries `syslog` frames, and ends with
+//! `close`; every frame is answered by `TXNR rsp DATALEN CODE [SP TEXT] [LF DATA] LF`.
+//! Consecutive `syslog` frames read together are spooled in one append and answered in
+//! order after it. While the spool is full the connection reads nothing, so the sender's
+//! window of unanswered frames fills and it waits.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use super::{SourceEnv, now_micros, stopped};
+use crate::ServeError;
+use crate::config::SourceConfig;
+
+/// A bound RELP source.
+pub struct Relp {
+    listener: TcpListener,
+    max_connections: usize,
+}
+
+/// Bytes read at a time.
+const READ: usize = 64 * 1024;
+
+/// What the server offers in its answer to `open`.
+const OFFERS: &str = "200 OK\nrelp_version=0\nrelp_software=kansoku\ncommands=syslog";
+
+impl Relp {
+    /// Binds the listener.
+    pub async fn bind(cfg: &SourceConfig) -> Result<(Relp, SocketAddr), ServeError> {
+        let addr = cfg.addr()?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        Ok((
+            Relp {
+                listener,
+                max_connections: cfg.max_connections.max(1),
+            },
+            local,
+        ))
+    }
+
+    /// Accepts sessions until shutdown.
+    pub async fn run(self, env: SourceEnv) {
+        let slots = Arc::new(Semaphore::new(self.max_connections));
+        let stop = stopped(env.shutdown.clone());
+        tokio::pin!(stop);
+        loop {
+            let permit = tokio::select! {
+                p = Arc::clone(&slots).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                () = &mut stop => break,
+            };
+            let stream = tokio::select! {
+                r = self.listener.accept() => match r {
+                    Ok((s, _)) => s,
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let env = env.clone();
+            tokio::spawn(async move {
+                if let Err(why) = session(stream, &env).await {
+                    let c = env.counters();
+                    c.rejected.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("kansoku serve: {}: RELP session closed: {why}", env.name);
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// One RELP frame, borrowed from the read buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// Transaction number, echoed in the answer.
+    pub txnr: u64,
+    /// `open`, `syslog`, `close`, …
+    pub command: &'a str,
+    /// The frame's data.
+    pub data: &'a [u8],
+}
+
+/// The first frame in `buf` and the bytes it takes, `Ok(None)` when it is not complete
+/// yet, or why the stream cannot be a RELP stream (the session is then closed).
+pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, String> {
+    let mut pos = 0;
+    let Some(txnr) = field(buf, &mut pos, "transaction number", 9)? else {
+        return Ok(None);
+    };
+    let txnr = number(txnr).ok_or("transaction number is not a number")?;
+    if !space(buf, &mut pos) {
+        return Err("no command after the transaction number".into());
+    }
+    let Some(command) = field(buf, &mut pos, "command", 32)? else {
+        return Ok(None);
+    };
+    let command = std::str::from_utf8(command)
+        .ok()
+        .filter(|c| c.bytes().all(|b| b.is_ascii_alphabetic()))
+        .ok_or("the command is not a word")?;
+    if !space(buf, &mut pos) {
+        return Err("no data length after the command".into());
+    }
+    let Some(len) = field(buf, &mut pos, "data length", 9)? else {
+        return Ok(None);
+    };
+    let len = number(len).ok_or("data length is not a number")? as usize;
+    if len > max_data {
+        return Err(format!("a frame of {len} bytes (more than {max_data})"));
+    }
+    let data = if len == 0 {
+        &buf[pos..pos]
+    } else {
+        if pos == buf.len() {
+            return Ok(None);
+        }
+        if !space(buf, &mut pos) {
+            return Err("no data after the data length".into());
+        }
+        let Some(data) = buf.get(pos..pos + len) else {
+            return Ok(None);
+        };
+        pos += len;
+        data
+    };
+    match buf.get(pos) {
+        None => Ok(None),
+        Some(b'\n') => Ok(Some((
+            Frame {
+                txnr,
+                command,
+                data,
+            },
+            pos + 1,
+        ))),
+        Some(_) => Err("the frame does not end with a newline".into()),
+    }
+}
+
+/// The bytes from `pos` to the next space or newline (at most `max`), moving `pos` there;
+/// `Ok(None)` when the buffer ends first.
+fn field<'a>(
+    buf: &'a [u8],
+    pos: &mut usize,
+    what: &str,
+    max: usize,
+) -> Result<Option<&'a [u8]>, String> {
+    let rest = &buf[*pos..];
+    match rest
+        .iter()
+        .take(max + 1)
+        .position(|&b| b == b' ' || b == b'\n')
+    {
+        Some(0) => Err(format!("empty {what}")),
+        Some(n) => {
+            *pos += n;
+            Ok(Some(&rest[..n]))
+        }
+        None if rest.len() > max => Err(format!("{what} longer than {max} bytes")),
+        None => Ok(None),
+    }
+}
+
+/// Steps over the space at `pos`, if there is one.
+fn space(buf: &[u8], pos: &mut usize) -> bool {
+    let there = buf.get(*pos) == Some(&b' ');
+    if there {
+        *pos += 1;
+    }
+    there
+}
+
+fn number(digits: &[u8]) -> Option<u64> {
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+/// The answer to transaction `txnr`: `TXNR rsp LEN TEXT LF`.
+fn answer(out: &mut Vec<u8>, txnr: u64, text: &str) {
+    out.extend_from_slice(format!("{txnr} rsp {} {text}\n", text.len()).as_bytes());
+}
+
+async fn session<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    env: &SourceEnv,
+) -> Result<(), String> {
+    let mut buf: Vec<u8> = Vec::with_capacity(READ);
+    let stop = stopped(env.shutdown.clone());
+    tokio::pin!(stop);
+    let mut opened = false;
+    // Room for the largest message, its header and the frame around it.
+    let max_data = env.max_message + 1024;
+    loop {
+        while env.spool.is_full() {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(20)) => {}
+                () = &mut stop => return Ok(()),
+            }
+        }
+        let start = buf.len();
+        buf.resize(start + READ, 0);
+        let n = tokio::select! {
+            r = stream.read(&mut buf[start..]) => r.unwrap_or(0),
+            () = &mut stop => {
+                // Tell the client to stop sending; what it had no answer for, it resends.
+                let _ = stream.write_all(b"0 serverclose 0\n").await;
+                return Ok(());
+            }
+        };
+        buf.truncate(start + n);
+        if n == 0 {
+            return Ok(());
+        }
+        let now = now_micros();
+        let mut replies = Vec::new();
+        // Answers to syslog frames wait for their append; other answers follow them.
+        let mut spooled = Vec::new();
+        let mut waiting: Vec<u64> = Vec::new();
+        let mut taken = 0u64;
+        let mut used = 0;
+        let mut close = false;
+        while let Some((f, len)) = frame(&buf[used..], max_data)? {
+            used += len;
+            match f.command {
+                "syslog" if opened => {
+                    taken += u64::from(env.take(&mut spooled, f.data, true, now));
+                    waiting.push(f.txnr);
+                }
+                "open" => {
+                    opened = true;
+                    answer(&mut replies, f.txnr, OFFERS);
+                }
+                "close" => {
+                    answer(&mut replies, f.txnr, "");
+                    close = true;
+                    break;
+                }
+                "syslog" => answer(&mut replies, f.txnr, "500 no open session"),
+                other => answer(
+                    &mut replies,
+                    f.txnr,
+                    &format!("500 unknown command {other}"),
+                ),
+            }
+        }
+        buf.drain(..used);
+        let mut acks = Vec::new();
+        if !waiting.is_empty() {
+            let result = if spooled.is_empty() {
+                Ok(())
+            } else {
+                env.spool.append(spooled).await
+            };
+            let c = env.counters();
+            let text = match &result {
+                Ok(()) => {
+                    c.accepted.fetch_add(taken, Ordering::Relaxed);
+                    "200 OK".to_string()
+                }
+                Err(e) => {
+                    c.dropped.fetch_add(taken, Ordering::Relaxed);
+                    format!("500 not stored: {e}")
+                }
+            };
+            for txnr in waiting {
+                answer(&mut acks, txnr, &text);
+            }
+        }
+        acks.extend_from_slice(&replies);
+        if !acks.is_empty() {
+            stream
+                .write_all(&acks)
+                .await
+                .map_err(|e| format!("answering: {e}"))?;
+        }
+        if close {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framed(txnr: u64, command: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = format!("{txnr} {command} {}", data.len()).into_bytes();
+        if !data.is_empty() {
+            out.push(b' ');
+            out.extend_from_slice(data);
+        }
+        out.push(b'\n');
+        out
+    }
+
+    #[test]
+    fn frames_across_any_split() {
+        let offers = b"relp_version=0\nrelp_software=librelp,1.11.0\ncommands=syslog";
+        let bytes = [
+            framed(1, "open", offers),
+            framed(
+                2,
+                "syslog",
+                b"<13>Oct  1 01:00:00 web1 nginx: a line\nwith a newline",
+            ),
+            framed(3, "close", b""),
+        ]
+        .concat();
+        let mut got = Vec::new();
+        let mut used = 0;
+        while let Some((f, n)) = frame(&bytes[used..], 1000).expect("valid") {
+            got.push((f.txnr, f.command.to_string(), f.data.len()));
+            used += n;
+        }
+        assert_eq!(used, bytes.len());
+        assert_eq!(
+            got,
+            [
+                (1, "open".into(), offers.len()),
+                (2, "syslog".into(), 53),
+                (3, "close".into(), 0)
+            ]
+        );
+        for cut in 0..bytes.len() {
+            // A prefix yields the frames it holds whole and waits for the rest.
+            let mut used = 0;
+            let mut whole = 0;
+            while let Some((_, n)) = frame(&bytes[used..cut], 1000).expect("a prefix is valid") {
+                used += n;
+                whole += 1;
+            }
+            assert!(whole <= 3, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn hostile_frames_are_refused() {
+        for bad in [
+            &b"x open 0\n"[..],
+            b"1 op3n 0\n",
+            b"1 syslog 99999999999 a\n",
+            b"1 syslog 5 <13>abc\n",
+            b"1 syslog 3 abcX",
+            b"1234567890123 open 0\n",
+        ] {
+            assert!(
+                frame(bad, 1000).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(frame(b"1 syslog 2000 ", 1000).is_err(), "over the bound");
+    }
+}
