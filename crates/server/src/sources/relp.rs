@@ -198,9 +198,13 @@ fn number(digits: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// The answer to transaction `txnr`: `TXNR rsp LEN TEXT LF`.
+/// The answer to transaction `txnr`: `TXNR rsp LEN [SP TEXT] LF`.
 fn answer(out: &mut Vec<u8>, txnr: u64, text: &str) {
-    out.extend_from_slice(format!("{txnr} rsp {} {text}\n", text.len()).as_bytes());
+    if text.is_empty() {
+        out.extend_from_slice(format!("{txnr} rsp 0\n").as_bytes());
+    } else {
+        out.extend_from_slice(format!("{txnr} rsp {} {text}\n", text.len()).as_bytes());
+    }
 }
 
 async fn session<S: AsyncRead + AsyncWrite + Unpin>(
