@@ -101,7 +101,7 @@ fn export(config: &Config, a: IntelExportArgs) -> anyhow::Result<u8> {
     let lake = Lake::open(&config.data_dir)?;
     let rt = super::runtime()?;
     let set = rt.block_on(async {
-        let ctx = lake.session().await?;
+        let ctx = super::session(config, &lake).await?;
         anyhow::Ok(kansoku_intel::collect(&ctx, &opts).await?)
     })?;
     match a.format {
@@ -240,7 +240,7 @@ fn show_matches(config: &Config, a: IntelMatchesArgs) -> anyhow::Result<u8> {
     let index = IntelIndex::new(&store::read_indicators(&lake)?);
     let rt = super::runtime()?;
     let (rows, known) = rt.block_on(async {
-        let ctx = lake.session().await?;
+        let ctx = super::session(config, &lake).await?;
         let mut rows = matches::matches(&ctx, &index, "http", &scope).await?;
         rows.extend(matches::matches(&ctx, &index, "net", &scope).await?);
         let known = matches::known_attacks(&ctx, &index, &scope).await?;

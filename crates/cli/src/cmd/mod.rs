@@ -105,8 +105,17 @@ pub async fn session(
     lake: &kansoku_lake::Lake,
 ) -> anyhow::Result<datafusion::prelude::SessionContext> {
     let engine = kansoku_lake::Engine::parse(&config.engine)?;
+    if READING.get().is_none() {
+        let _ = READING.set(lake.lock_shared()?);
+    }
     Ok(lake.session_on(&engine).await?)
 }
+
+/// The lake lock, shared, from a command's first query to its end. A compaction takes the
+/// lock alone, so it waits for running queries and they wait for it: no query lists a day
+/// holding a merged file beside its inputs, or a file a compaction is about to delete.
+/// (Ingest and `serve`'s flushes share the lock with queries.)
+static READING: std::sync::OnceLock<kansoku_lake::LakeLock> = std::sync::OnceLock::new();
 
 /// A Tokio runtime for the query engine.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
