@@ -16,15 +16,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-fn frame(txnr: u64, command: &str, data: &[u8]) -> Vec<u8> {
-    let mut out = format!("{txnr} {command} {}", data.len()).into_bytes();
-    if !data.is_empty() {
-        out.push(b' ');
-        out.extend_from_slice(data);
-    }
-    out.push(b'\n');
-    out
-}
+use kansoku_server::sources::relp::encode;
 
 /// Reads one answer frame: its transaction number and its data.
 fn answer(r: &mut impl BufRead) -> std::io::Result<(u64, Vec<u8>)> {
@@ -68,7 +60,7 @@ fn main() {
     stream.set_nodelay(true).expect("nodelay");
     let mut w = std::io::BufWriter::new(stream.try_clone().expect("clone"));
     let mut r = BufReader::new(stream);
-    w.write_all(&frame(
+    w.write_all(&encode(
         1,
         "open",
         b"relp_version=0\nrelp_software=kansoku-relp-load\ncommands=syslog",
@@ -93,7 +85,7 @@ fn main() {
                 next % 250
             );
             let txnr = next + 2;
-            w.write_all(&frame(txnr, "syslog", line.as_bytes()))
+            w.write_all(&encode(txnr, "syslog", line.as_bytes()))
                 .expect("send");
             sent.push_back((txnr, Instant::now()));
             next += 1;
@@ -115,7 +107,7 @@ fn main() {
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    let _ = w.write_all(&frame(n + 2, "close", b""));
+    let _ = w.write_all(&encode(n + 2, "close", b""));
     let _ = w.flush();
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| {

@@ -62,3 +62,14 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).expect("write fixture");
     p
 }
+
+/// Every rejected line under `<data>/rejects/`, as the files hold them.
+pub fn rejects_text(data: &Path) -> String {
+    std::fs::read_dir(data.join("rejects"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -13,7 +13,7 @@
 //! kills landed mid-write depends on the machine and is printed, never asserted.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
+use crate::serve::{line as access_line, post};
 
 /// One row of the crash table: abort at `point` after passing it `after` times.
 struct Point {
@@ -378,26 +379,6 @@ fn listening(child: &mut Child, data: &Path) -> Option<HashMap<String, String>> 
     }
 }
 
-fn access_line(ip: &str, path: &str) -> String {
-    format!(
-        r#"{ip} - - [01/Oct/2026:10:00:00 +0900] "GET {path} HTTP/1.1" 200 12 "-" "Mozilla/5.0""#
-    )
-}
-
-/// Posts `body`; the status code, or `None` when the server is gone.
-fn post(addr: &str, body: &str) -> Option<u16> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    out.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Senders that run until the server is gone (or `stop`): syslog over TCP, counting what
 /// was sent, and HTTP pushes, keeping what was acknowledged with 200.
 struct Senders {
@@ -514,14 +495,7 @@ fn crash_table_serve() {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        let pid = server.child.id().to_string();
-        let term = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill -TERM");
-        assert!(term.success());
-        let stopped = server.child.wait().expect("wait");
-        assert!(stopped.success(), "{}: SIGTERM exit {stopped:?}", p.point);
+        crate::serve::terminate(&mut server, p.point);
 
         let out = run(&data, &["sql", "SELECT path FROM http", "--format", "csv"]);
         assert!(out.status.success(), "{}", stderr(&out));

@@ -239,11 +239,7 @@ fn an_event_far_in_the_future_is_set_aside() {
         .map(|d| d.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(days.iter().all(|d| !d.contains("2099")), "{days:?}");
-    let rejects: String = std::fs::read_dir(data.join("rejects"))
-        .expect("rejects")
-        .flatten()
-        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-        .collect();
+    let rejects = rejects_text(&data);
     assert!(
         rejects.contains("ahead of this machine's clock"),
         "{rejects}"

@@ -118,13 +118,7 @@ fn rsyslog_over_relp_loses_nothing_across_a_sigkill() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let pid = server.child.id().to_string();
-    let term = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    assert!(server.child.wait().expect("wait").success());
+    crate::serve::terminate(&mut server, "after the restart");
     let seen = paths(&data);
     let missing: Vec<_> = (0..n)
         .filter(|i| !seen.contains_key(&format!("/relp/{i}")))

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-fn line(ip: &str, path: &str) -> String {
+pub fn line(ip: &str, path: &str) -> String {
     format!(
         r#"{ip} - - [01/Oct/2026:10:00:00 +0900] "GET {path} HTTP/1.1" 200 12 "-" "Mozilla/5.0""#
     )
@@ -39,6 +39,19 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Stops the server as systemd does (SIGTERM: the spool drains to the lake) and checks
+/// that it exits cleanly.
+pub fn terminate(server: &mut Server, what: &str) {
+    let pid = server.child.id().to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let status = server.child.wait().expect("wait");
+    assert!(status.success(), "{what}: SIGTERM exit {status:?}");
 }
 
 pub fn start(config: &Path, data: &Path) -> Server {
@@ -85,9 +98,10 @@ pub fn start_with(config: &Path, data: &Path, env: &[(&str, &str)]) -> Server {
     }
 }
 
-fn post(addr: &str, body: &str) -> Option<u16> {
+/// Posts `body`; the status code, or `None` when the server is gone.
+pub fn post(addr: &str, body: &str) -> Option<u16> {
     let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
     let req = format!(
         "POST / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -275,14 +289,7 @@ fn sigkill_mid_stream_then_restart_keeps_every_acknowledged_event_once() {
         std::thread::sleep(Duration::from_millis(25));
     }
     // Graceful stop: SIGTERM flushes the spool and exits 0.
-    let pid = server.child.id().to_string();
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    let status = server.child.wait().expect("wait");
-    assert!(status.success(), "SIGTERM exit: {status:?}");
+    terminate(&mut server, "restarted server");
     let left: Vec<_> = std::fs::read_dir(data.join("spool"))
         .expect("spool")
         .flatten()
@@ -457,13 +464,7 @@ tenant = "shop"
         0,
         "raised again after the restart"
     );
-    let pid = server.child.id().to_string();
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    assert!(server.child.wait().expect("wait").success());
+    terminate(&mut server, "restarted server");
     assert_eq!(ids(&data), Some(first.clone()), "one alert across the kill");
     let latest = sql_rows(
         &data,
@@ -522,13 +523,7 @@ fn a_full_disk_keeps_events_in_the_spool_and_loses_none_when_space_returns() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(metric_of(&board, "kansoku_flush_failing"), 0);
-    let pid = server.child.id().to_string();
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill -TERM");
-    assert!(term.success());
-    assert!(server.child.wait().expect("wait").success());
+    terminate(&mut server, "restarted server");
     assert_eq!(
         sql_rows(&data, "SELECT count(DISTINCT path) FROM http"),
         Some(vec![n.to_string()]),

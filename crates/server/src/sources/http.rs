@@ -27,13 +27,7 @@ pub struct HttpSource {
 impl HttpSource {
     /// Binds the listener.
     pub async fn bind(cfg: &SourceConfig) -> Result<(HttpSource, SocketAddr), ServeError> {
-        let addr = cfg.addr()?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        let (listener, local) = super::bind_tcp(cfg).await?;
         Ok((
             HttpSource {
                 listener,

@@ -99,6 +99,61 @@ fn year_of(micros: i64) -> i32 {
         .unwrap_or(1970)
 }
 
+/// Binds a source's TCP listener; returns it with the address it got (port 0 → a free one).
+pub async fn bind_tcp(
+    cfg: &crate::config::SourceConfig,
+) -> Result<(tokio::net::TcpListener, std::net::SocketAddr), crate::ServeError> {
+    let addr = cfg.addr()?;
+    let bind_error = |e| crate::ServeError::Bind(cfg.name.clone(), addr.to_string(), e);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local))
+}
+
+/// Accepts connections until shutdown and runs `serve` on each, at most `max` at once
+/// (further ones wait in the listen queue).
+pub async fn accept_each<F, Fut>(
+    listener: &tokio::net::TcpListener,
+    max: usize,
+    env: &SourceEnv,
+    serve: F,
+) where
+    F: Fn(tokio::net::TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let slots = Arc::new(tokio::sync::Semaphore::new(max.max(1)));
+    let stop = stopped(env.shutdown.clone());
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&slots).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut stop => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((s, _)) => s,
+                Err(_) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let work = serve(stream);
+        tokio::spawn(async move {
+            work.await;
+            drop(permit);
+        });
+    }
+}
+
 /// Waits until `rx` says shutdown (or its sender is gone).
 pub async fn stopped(mut rx: watch::Receiver<bool>) {
     while !*rx.borrow_and_update() {

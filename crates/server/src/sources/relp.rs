@@ -13,13 +13,11 @@
 //! window of unanswered frames fills and it waits.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
 use super::{SourceEnv, now_micros, stopped};
 use crate::ServeError;
@@ -40,17 +38,11 @@ const OFFERS: &str = "200 OK\nrelp_version=0\nrelp_software=kansoku\ncommands=sy
 impl Relp {
     /// Binds the listener.
     pub async fn bind(cfg: &SourceConfig) -> Result<(Relp, SocketAddr), ServeError> {
-        let addr = cfg.addr()?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        let (listener, local) = super::bind_tcp(cfg).await?;
         Ok((
             Relp {
                 listener,
-                max_connections: cfg.max_connections.max(1),
+                max_connections: cfg.max_connections,
             },
             local,
         ))
@@ -58,39 +50,28 @@ impl Relp {
 
     /// Accepts sessions until shutdown.
     pub async fn run(self, env: SourceEnv) {
-        let slots = Arc::new(Semaphore::new(self.max_connections));
-        let stop = stopped(env.shutdown.clone());
-        tokio::pin!(stop);
-        loop {
-            let permit = tokio::select! {
-                p = Arc::clone(&slots).acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-                () = &mut stop => break,
-            };
-            let stream = tokio::select! {
-                r = self.listener.accept() => match r {
-                    Ok((s, _)) => s,
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut stop => break,
-            };
-            let _ = stream.set_nodelay(true);
+        super::accept_each(&self.listener, self.max_connections, &env, |stream| {
             let env = env.clone();
-            tokio::spawn(async move {
+            async move {
                 if let Err(why) = session(stream, &env).await {
-                    let c = env.counters();
-                    c.rejected.fetch_add(1, Ordering::Relaxed);
+                    env.counters().rejected.fetch_add(1, Ordering::Relaxed);
                     eprintln!("kansoku serve: {}: RELP session closed: {why}", env.name);
                 }
-                drop(permit);
-            });
-        }
+            }
+        })
+        .await;
     }
+}
+
+/// A frame as a client writes it: `TXNR COMMAND LEN [SP DATA] LF`.
+pub fn encode(txnr: u64, command: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{txnr} {command} {}", data.len()).into_bytes();
+    if !data.is_empty() {
+        out.push(b' ');
+        out.extend_from_slice(data);
+    }
+    out.push(b'\n');
+    out
 }
 
 /// One RELP frame, borrowed from the read buffer.
@@ -310,27 +291,17 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
 mod tests {
     use super::*;
 
-    fn framed(txnr: u64, command: &str, data: &[u8]) -> Vec<u8> {
-        let mut out = format!("{txnr} {command} {}", data.len()).into_bytes();
-        if !data.is_empty() {
-            out.push(b' ');
-            out.extend_from_slice(data);
-        }
-        out.push(b'\n');
-        out
-    }
-
     #[test]
     fn frames_across_any_split() {
         let offers = b"relp_version=0\nrelp_software=librelp,1.11.0\ncommands=syslog";
         let bytes = [
-            framed(1, "open", offers),
-            framed(
+            encode(1, "open", offers),
+            encode(
                 2,
                 "syslog",
                 b"<13>Oct  1 01:00:00 web1 nginx: a line\nwith a newline",
             ),
-            framed(3, "close", b""),
+            encode(3, "close", b""),
         ]
         .concat();
         let mut got = Vec::new();

@@ -12,13 +12,11 @@
 //! and closed.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use super::{SourceEnv, now_micros, stopped};
@@ -42,18 +40,12 @@ const READ: usize = 64 * 1024;
 impl SyslogTcp {
     /// Binds the listener.
     pub async fn bind(cfg: &SourceConfig) -> Result<(SyslogTcp, SocketAddr), ServeError> {
-        let addr = cfg.addr()?;
         let tls = super::tls::acceptor(cfg)?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| ServeError::Bind(cfg.name.clone(), addr.to_string(), e))?;
+        let (listener, local) = super::bind_tcp(cfg).await?;
         Ok((
             SyslogTcp {
                 listener,
-                max_connections: cfg.max_connections.max(1),
+                max_connections: cfg.max_connections,
                 tls,
             },
             local,
@@ -62,32 +54,10 @@ impl SyslogTcp {
 
     /// Accepts connections until shutdown.
     pub async fn run(self, env: SourceEnv) {
-        let slots = Arc::new(Semaphore::new(self.max_connections));
-        let stop = stopped(env.shutdown.clone());
-        tokio::pin!(stop);
-        loop {
-            let permit = tokio::select! {
-                p = Arc::clone(&slots).acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-                () = &mut stop => break,
-            };
-            let stream = tokio::select! {
-                r = self.listener.accept() => match r {
-                    Ok((s, _)) => s,
-                    Err(_) => {
-                        // Out of file descriptors and the like: wait rather than spin.
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut stop => break,
-            };
-            let _ = stream.set_nodelay(true);
+        super::accept_each(&self.listener, self.max_connections, &env, |stream| {
             let env = env.clone();
             let tls = self.tls.clone();
-            tokio::spawn(async move {
+            async move {
                 match tls {
                     None => connection(stream, env).await,
                     Some(acceptor) => {
@@ -98,9 +68,9 @@ impl SyslogTcp {
                         }
                     }
                 }
-                drop(permit);
-            });
-        }
+            }
+        })
+        .await;
     }
 }
 

@@ -200,3 +200,14 @@ pub fn combined(ip: &str, path: &str) -> String {
 pub fn data_dir(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("data")
 }
+
+/// Every rejected line under `<data>/rejects/`, as the files hold them.
+pub fn rejects_text(data: &Path) -> String {
+    std::fs::read_dir(data.join("rejects"))
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -138,11 +138,7 @@ fn a_damaged_record_mid_segment_loses_only_itself() {
         ["/kept/0", "/kept/1", "/kept/3", "/kept/4", "/kept/5"],
         "every record but the damaged one"
     );
-    let rejects: String = std::fs::read_dir(data.join("rejects"))
-        .expect("rejects")
-        .flatten()
-        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-        .collect();
+    let rejects = crate::common::rejects_text(&data);
     assert!(
         rejects.contains("damaged spool bytes skipped"),
         "the damage is counted: {rejects}"
