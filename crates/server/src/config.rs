@@ -321,21 +321,27 @@ impl ServeConfig {
         Ok(())
     }
 
-    /// The dashboard token, read from `token_file` when set.
+    /// The dashboard token, read from `token_file` when set. Either way it must have at
+    /// least 16 characters: a one-character inline token was accepted.
     pub fn token(&self) -> Result<Option<String>, ServeError> {
-        if let Some(f) = &self.dashboard.token_file {
-            let text = std::fs::read_to_string(f)
-                .map_err(|e| ServeError::Config(format!("{}: {e}", f.display())))?;
-            let t = text.lines().next().unwrap_or_default().trim().to_string();
-            if t.len() < 16 {
-                return Err(ServeError::Config(format!(
-                    "{}: the token must have at least 16 characters",
-                    f.display()
-                )));
+        let (token, from) = match &self.dashboard.token_file {
+            Some(f) => {
+                let text = std::fs::read_to_string(f)
+                    .map_err(|e| ServeError::Config(format!("{}: {e}", f.display())))?;
+                let t = text.lines().next().unwrap_or_default().trim().to_string();
+                (Some(t), f.display().to_string())
             }
-            return Ok(Some(t));
+            None => (
+                self.dashboard.token.clone().filter(|t| !t.is_empty()),
+                "[dashboard] token".to_string(),
+            ),
+        };
+        match token {
+            Some(t) if t.chars().count() < 16 => Err(ServeError::Config(format!(
+                "{from}: the token must have at least 16 characters"
+            ))),
+            t => Ok(t),
         }
-        Ok(self.dashboard.token.clone().filter(|t| !t.is_empty()))
     }
 
     /// The settings shared with the other commands, for compiling rules and tenants.
@@ -418,6 +424,16 @@ tenant = "shop"
         );
         assert_eq!(c.spool, SpoolConfig::default());
         assert_eq!(c.alerts, crate::alert::AlertConfig::default());
+    }
+
+    #[test]
+    fn a_short_inline_token_is_refused() {
+        let text = format!("{OK}\n[dashboard]\ntoken = \"x\"\n");
+        let err = ServeConfig::parse(&text)
+            .and_then(|c| c.token())
+            .expect_err("one character")
+            .to_string();
+        assert!(err.contains("at least 16"), "{err}");
     }
 
     #[test]

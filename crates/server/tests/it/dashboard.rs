@@ -263,3 +263,40 @@ fn report_sections_have_pages_over_the_chosen_window() {
     assert!(page.contains("days must be"), "{page}");
     server.stop();
 }
+
+/// A loopback dashboard has no token, so any page the analyst opens could read it by
+/// rebinding its own name to 127.0.0.1: its requests carry that name in `Host`. Every
+/// route refuses them; requests addressed to 127.0.0.1 or localhost pass.
+#[test]
+fn a_loopback_dashboard_refuses_requests_for_other_host_names() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let server = start(&config_text(&data, ""));
+    let board = server.addr("dashboard").to_string();
+    let port = board.rsplit(':').next().expect("port").to_string();
+    let status = |host: &str, path: &str| -> u16 {
+        let mut s = std::net::TcpStream::connect(&board).expect("connect");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
+    };
+    for (method, path) in ROUTES.iter().filter(|(m, _)| *m == "GET") {
+        assert_eq!(
+            status(&format!("rebind.example:{port}"), path),
+            403,
+            "{method} {path}"
+        );
+    }
+    assert_eq!(status(&format!("127.0.0.1:{port}"), "/api/alerts"), 200);
+    assert_eq!(status(&format!("localhost:{port}"), "/metrics"), 200);
+    server.stop();
+}
