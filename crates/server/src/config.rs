@@ -137,7 +137,7 @@ pub enum SourceKind {
 pub struct SourceConfig {
     /// Name of the source, stored in each record's `source` column; unique.
     pub name: String,
-    /// `syslog-udp`, `syslog-tcp`, `http` or `file`.
+    /// `syslog-udp`, `syslog-tcp`, `relp`, `http` or `file`.
     pub kind: SourceKind,
     /// Format of the log message (the syslog MSG part, each HTTP line, each file line):
     /// one of `kansoku ingest --format`'s names, or `nginx:FORMAT` / `apache:FORMAT`.
@@ -157,6 +157,11 @@ pub struct SourceConfig {
     /// Largest HTTP request body, in bytes (`http` sources).
     #[serde(default = "default_max_body")]
     pub max_body_bytes: usize,
+    /// Token an `http` source requires (`Authorization: Bearer TOKEN`), at least 16
+    /// characters; required when it listens off 127.0.0.1 and ::1, where anyone who
+    /// reaches the port would otherwise write records, alerts and shared indicators.
+    #[serde(default)]
+    pub token: Option<String>,
     /// Most TCP connections served at once (`syslog-tcp`); more wait to be accepted.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
@@ -282,6 +287,15 @@ impl ServeConfig {
                     if s.path.is_none() {
                         return Err(s.invalid("needs `path = \"FILE\"`".into()));
                     }
+                }
+                SourceKind::Http if s.token.as_ref().is_some_and(|t| t.chars().count() < 16) => {
+                    return Err(s.invalid("the token must have at least 16 characters".into()));
+                }
+                SourceKind::Http if s.token.is_none() && !is_local(&s.addr()?) => {
+                    return Err(s.invalid(format!(
+                        "listens on {} (not 127.0.0.1 or ::1), so it needs a token = \"…\" (senders send Authorization: Bearer TOKEN)",
+                        s.addr()?
+                    )));
                 }
                 _ => {
                     s.addr()?;

@@ -10,7 +10,7 @@
 //! styles from the dashboard itself only (no inline script), denies framing, and turns off
 //! content sniffing. Every string that came from a log is escaped where it is shown.
 
-mod auth;
+pub(crate) mod auth;
 mod pages;
 pub mod sections;
 

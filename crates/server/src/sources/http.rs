@@ -22,6 +22,13 @@ use crate::config::SourceConfig;
 pub struct HttpSource {
     listener: TcpListener,
     max_body: usize,
+    token: Option<String>,
+}
+
+/// What each request sees.
+struct Push {
+    env: SourceEnv,
+    token: Option<String>,
 }
 
 impl HttpSource {
@@ -32,6 +39,7 @@ impl HttpSource {
             HttpSource {
                 listener,
                 max_body: cfg.max_body_bytes,
+                token: cfg.token.clone(),
             },
             local,
         ))
@@ -43,7 +51,10 @@ impl HttpSource {
         let app = Router::new()
             .fallback(push)
             .layer(DefaultBodyLimit::max(self.max_body))
-            .with_state(Arc::new(env));
+            .with_state(Arc::new(Push {
+                env,
+                token: self.token,
+            }));
         let _ = axum::serve(self.listener, app)
             .with_graceful_shutdown(stop)
             .await;
@@ -51,10 +62,29 @@ impl HttpSource {
 }
 
 async fn push(
-    State(env): State<Arc<SourceEnv>>,
+    State(push): State<Arc<Push>>,
     method: axum::http::Method,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
+    let env = &push.env;
+    if let Some(token) = &push.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        if !crate::dashboard::auth::constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            env.counters().rejected.fetch_add(1, Ordering::Relaxed);
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"kansoku\"")],
+                "this source requires its token (Authorization: Bearer TOKEN)\n",
+            )
+                .into_response();
+        }
+    }
     if method != axum::http::Method::POST {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -69,7 +99,7 @@ async fn push(
         let c = env.counters();
         c.received.fetch_add(n, Ordering::Relaxed);
         c.dropped.fetch_add(n, Ordering::Relaxed);
-        return busy(&env, "the spool is full");
+        return busy(env, "the spool is full");
     }
     let now = now_micros();
     let mut out = Vec::with_capacity(body.len() + 64);
@@ -97,7 +127,7 @@ async fn push(
         }
         Err(e) => {
             c.dropped.fetch_add(accepted, Ordering::Relaxed);
-            busy(&env, &e)
+            busy(env, &e)
         }
     }
 }

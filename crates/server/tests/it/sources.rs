@@ -407,3 +407,44 @@ fn a_renamed_file_is_read_until_quiet_and_a_rotation_while_down_loses_nothing() 
     expected.sort();
     assert_eq!(paths, expected, "every line of every generation, once");
 }
+
+/// Anyone who reached an HTTP source wrote records, alerts and shared indicators: a source
+/// with a token takes only requests that carry it, and one that listens beyond loopback
+/// must have one.
+#[test]
+fn an_http_source_with_a_token_refuses_requests_without_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let source = "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\ntoken = \"push-token-0123456789\"\n";
+    let server = start(&config_text(&data, source));
+    let line = combined("198.51.100.8", "/with-token");
+    let (status, _, _) = http(server.addr("push"), "POST", "/", &[], line.as_bytes());
+    assert_eq!(status, 401, "no token");
+    let (status, _, _) = http(
+        server.addr("push"),
+        "POST",
+        "/",
+        &[("Authorization", "Bearer wrong-token-0123456789")],
+        line.as_bytes(),
+    );
+    assert_eq!(status, 401, "a wrong token");
+    let (status, _, answer) = http(
+        server.addr("push"),
+        "POST",
+        "/",
+        &[("Authorization", "Bearer push-token-0123456789")],
+        line.as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    server.stop();
+    assert_eq!(column(&data, "SELECT path FROM http"), ["/with-token"]);
+
+    let open = config_text(
+        &data,
+        "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"0.0.0.0:0\"\nformat = \"combined\"\n",
+    );
+    let err = kansoku_server::ServeConfig::parse(&open)
+        .expect_err("beyond loopback without a token")
+        .to_string();
+    assert!(err.contains("needs a token"), "{err}");
+}
