@@ -6,17 +6,18 @@
 #
 #   bench/syslog.sh [MESSAGES] [WINDOW]        (default 200000 128; RUNS=3 for three runs)
 #
-# Needs rsyslog and rsyslog-relp (Debian). Builds the release binary and the load
-# generator (crates/server/examples/relp_load.rs) first.
+# Needs rsyslog and rsyslog-relp (Debian). Builds the release binary, and the load
+# generator (crates/server/examples/relp_load.rs, std only) with rustc, first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
 window=${2:-128}
 runs=${RUNS:-1}
 target=${CARGO_TARGET_DIR:-target}
-cargo build --release -q -p kansoku -p kansoku-server --example relp_load
+cargo build --release -q -p kansoku
 kansoku=$target/release/kansoku
-load=$target/release/examples/relp_load
+load=$target/release/relp_load
+rustc -O --edition 2024 crates/server/examples/relp_load.rs -o "$load"
 command -v rsyslogd >/dev/null || { echo "rsyslogd missing: apt-get install rsyslog rsyslog-relp" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -8,7 +8,8 @@
 //! → `omfile`) and `kansoku serve` (`kind = "relp"`) in the same run.
 //!
 //! ```text
-//! cargo run --release -p kansoku-server --example relp_load -- 127.0.0.1:2514 200000 128
+//! rustc -O --edition 2024 crates/server/examples/relp_load.rs -o target/relp_load
+//! target/relp_load 127.0.0.1:2514 200000 128
 //! ```
 
 use std::collections::VecDeque;
@@ -16,7 +17,19 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use kansoku_server::sources::relp::encode;
+/// A frame as a client writes it: `TXNR COMMAND LEN [SP DATA] LF`. (The server crate has
+/// the same function, `sources::relp::encode`; this file uses only std, so that
+/// `bench/syslog.sh` compiles it with `rustc -O` in seconds instead of building the
+/// server's examples with their own set of features, a second DataFusion build.)
+fn encode(txnr: u64, command: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = format!("{txnr} {command} {}", data.len()).into_bytes();
+    if !data.is_empty() {
+        out.push(b' ');
+        out.extend_from_slice(data);
+    }
+    out.push(b'\n');
+    out
+}
 
 /// Reads one answer frame: its transaction number and its data.
 fn answer(r: &mut impl BufRead) -> std::io::Result<(u64, Vec<u8>)> {
