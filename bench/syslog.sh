@@ -14,6 +14,7 @@ n=${1:-200000}
 window=${2:-128}
 runs=${RUNS:-1}
 target=${CARGO_TARGET_DIR:-target}
+export PATH="$PATH:/usr/sbin"
 cargo build --release -q -p kansoku
 kansoku=$target/release/kansoku
 load=$target/release/relp_load

@@ -73,3 +73,17 @@ pub fn rejects_text(data: &Path) -> String {
         })
         .unwrap_or_default()
 }
+
+/// A system program by name: from `PATH`, else from `/usr/sbin` (where Debian puts
+/// `logrotate` and `rsyslogd`, and which a non-root `PATH` often lacks).
+pub fn system_program(name: &str) -> PathBuf {
+    let sbin = Path::new("/usr/sbin").join(name);
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        .unwrap_or(false);
+    if !on_path && sbin.is_file() {
+        sbin
+    } else {
+        PathBuf::from(name)
+    }
+}

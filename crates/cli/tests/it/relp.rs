@@ -37,7 +37,7 @@ action(type="omrelp" target="127.0.0.1" port="{port}" template="RSYSLOG_Traditio
             input = input.display(),
         ),
     );
-    let child = Command::new("rsyslogd")
+    let child = Command::new(system_program("rsyslogd"))
         .arg("-n")
         .arg("-f")
         .arg(&conf)

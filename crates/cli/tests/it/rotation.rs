@@ -75,7 +75,7 @@ impl Writer {
 }
 
 fn logrotate(conf: &Path, state: &Path) {
-    let out = Command::new("logrotate")
+    let out = Command::new(system_program("logrotate"))
         .arg("-f")
         .arg("-s")
         .arg(state)
