@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::LakeError;
-use crate::writer::{remove_temporaries, sync_dir};
+use crate::writer::sync_dir;
 
 /// Bytes of a file that identify it.
 pub const PREFIX: usize = 1024;
@@ -131,8 +131,6 @@ impl SourceGuard {
             .open(&lock_path)
             .map_err(|e| LakeError::io(&lock_path, e))?;
         lock.lock().map_err(|e| LakeError::io(&lock_path, e))?;
-        // A checkpoint a crash left half replaced (its temporary); the real one is intact.
-        remove_temporaries(ingest_dir);
         let (mut checkpoint, migrated) = match read(&path)? {
             Some(c) => (c, None),
             None => match head.map(|h| grown_from_short(ingest_dir, h)).transpose()? {
@@ -156,16 +154,13 @@ impl SourceGuard {
         Ok(guard)
     }
 
-    /// Removes the files of an uncommitted batch, and the temporaries a crash mid-write
-    /// left beside them, and clears `pending`.
+    /// Removes the files of an uncommitted batch and clears `pending`. (Temporaries a
+    /// crash left are removed by [`crate::Lake::recover`], which opening the lake runs.)
     fn recover(&mut self) -> Result<(), LakeError> {
         if self.checkpoint.pending.is_empty() {
             return Ok(());
         }
         for f in std::mem::take(&mut self.checkpoint.pending) {
-            if let Some(dir) = f.parent() {
-                remove_temporaries(dir);
-            }
             match fs::remove_file(&f) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -254,7 +249,7 @@ pub fn list(ingest_dir: &Path) -> Result<Vec<(PathBuf, Checkpoint)>, LakeError> 
 
 /// Replaces `path` with `bytes` atomically (temporary file, fsync, rename). The temporary
 /// is named like the batch writer's (`.<name>.<pid>.tmp`), so the same clean-up
-/// ([`remove_temporaries`]) removes what a crash left of either.
+/// ([`crate::remove_temporaries`]) removes what a crash left of either.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LakeError> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -45,6 +45,8 @@ impl Lake {
     /// Finishes or undoes whatever a crashed ingest or compaction left half done.
     /// Call with the lake lock held alone (see [`Lake::lock_exclusive`]).
     pub fn recover(&self) -> Result<(), LakeError> {
+        // Checkpoints a crash left half replaced (their temporaries); the real ones stand.
+        remove_temporaries(&self.ingest_dir());
         for (path, mut c) in checkpoint::list(&self.ingest_dir())? {
             if c.pending.is_empty() {
                 continue;

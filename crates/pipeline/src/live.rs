@@ -62,6 +62,7 @@ fn job<'a>(
     tor: &'a TorAttribution,
     source: &'a LiveSource,
     received: Micros,
+    now: Micros,
 ) -> Job<'a> {
     Job {
         ctx,
@@ -74,7 +75,7 @@ fn job<'a>(
             reference: received,
         },
         tor,
-        now: now(received),
+        now,
     }
 }
 
@@ -176,9 +177,10 @@ impl LiveProcessor {
             },
         };
         parser.feed(line, lineno, &mut self.parsed);
+        let clock = now(received);
         for p in self.parsed.drain(..) {
             match p.record {
-                Ok(req) if let Some(why) = self.ctx.enrich.future_time(req.ts, now(received)) => {
+                Ok(req) if let Some(why) = self.ctx.enrich.future_time(req.ts, clock) => {
                     outcome
                         .rejected
                         .push((p.line, format!("bad timestamp: {why}")));
@@ -188,7 +190,7 @@ impl LiveProcessor {
                         req.ts = received;
                     }
                     req.prepare(
-                        &job(&self.ctx, &self.tor, source, received),
+                        &job(&self.ctx, &self.tor, source, received, clock),
                         p.line,
                         &mut self.matcher,
                     );
@@ -240,9 +242,10 @@ impl LiveProcessor {
             return outcome;
         };
         p.parser.feed(line, lineno, &mut self.net_parsed);
+        let clock = now(received);
         for p in self.net_parsed.drain(..) {
             match p.record {
-                Ok(f) if let Some(why) = self.ctx.enrich.future_time(f.ts, now(received)) => {
+                Ok(f) if let Some(why) = self.ctx.enrich.future_time(f.ts, clock) => {
                     outcome
                         .rejected
                         .push((p.line, format!("bad timestamp: {why}")));
@@ -252,7 +255,7 @@ impl LiveProcessor {
                         f.ts = received;
                     }
                     f.prepare(
-                        &job(&self.ctx, &self.tor, source, received),
+                        &job(&self.ctx, &self.tor, source, received, clock),
                         p.line,
                         &mut (),
                     );

@@ -40,9 +40,3 @@ impl ServeError {
         }
     }
 }
-
-/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename, folder fsync),
-/// as the lake does, so that start-up removes what a crash left of it the same way.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ServeError> {
-    Ok(kansoku_lake::write_atomic(path, bytes)?)
-}

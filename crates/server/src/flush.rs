@@ -278,7 +278,7 @@ fn reject(rec: &record::SpoolRecord, why: &str) -> serde_json::Value {
 
 fn save_tails(path: &std::path::Path, tails: &TailPositions) -> Result<(), ServeError> {
     let bytes = serde_json::to_vec_pretty(tails).unwrap_or_default();
-    crate::error::write_atomic(path, &bytes)
+    Ok(kansoku_lake::write_atomic(path, &bytes)?)
 }
 
 /// Builds the live sources from the configuration (formats may name a

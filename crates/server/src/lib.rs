@@ -36,5 +36,5 @@ pub mod spool;
 pub use kansoku_parse::syslog;
 
 pub use config::ServeConfig;
-pub use error::{ServeError, write_atomic};
+pub use error::ServeError;
 pub use server::{Listening, RunSummary, run};

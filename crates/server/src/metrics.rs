@@ -173,35 +173,26 @@ impl Metrics {
             "kansoku_flush_seconds_count {}",
             self.flushes.load(Ordering::Relaxed)
         );
-        let _ = writeln!(
-            s,
-            "# HELP kansoku_flush_failures_total Flush attempts that failed; the segment stays in the spool and is retried."
+        scalar(
+            &mut s,
+            "kansoku_flush_failures_total",
+            "counter",
+            "Flush attempts that failed; the segment stays in the spool and is retried.",
+            &self.flush_failures,
         );
-        let _ = writeln!(s, "# TYPE kansoku_flush_failures_total counter");
-        let _ = writeln!(
-            s,
-            "kansoku_flush_failures_total {}",
-            self.flush_failures.load(Ordering::Relaxed)
+        scalar(
+            &mut s,
+            "kansoku_flush_failing",
+            "gauge",
+            "1 while the lake cannot be written (the spool fills, then sources hold back).",
+            &self.flush_failing,
         );
-        let _ = writeln!(
-            s,
-            "# HELP kansoku_flush_failing 1 while the lake cannot be written (the spool fills, then sources hold back)."
-        );
-        let _ = writeln!(s, "# TYPE kansoku_flush_failing gauge");
-        let _ = writeln!(
-            s,
-            "kansoku_flush_failing {}",
-            self.flush_failing.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            s,
-            "# HELP kansoku_detections_total Rows that matched at least one rule."
-        );
-        let _ = writeln!(s, "# TYPE kansoku_detections_total counter");
-        let _ = writeln!(
-            s,
-            "kansoku_detections_total {}",
-            self.detections.load(Ordering::Relaxed)
+        scalar(
+            &mut s,
+            "kansoku_detections_total",
+            "counter",
+            "Rows that matched at least one rule.",
+            &self.detections,
         );
         let _ = writeln!(
             s,
@@ -239,6 +230,13 @@ fn label(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// One unlabelled metric: its HELP and TYPE lines, then its value.
+fn scalar(s: &mut String, name: &str, kind: &str, help: &str, value: &AtomicU64) {
+    let _ = writeln!(s, "# HELP {name} {help}");
+    let _ = writeln!(s, "# TYPE {name} {kind}");
+    let _ = writeln!(s, "{name} {}", value.load(Ordering::Relaxed));
 }
 
 #[cfg(test)]

@@ -301,5 +301,5 @@ fn announce(path: &std::path::Path, listening: &[Listening]) -> Result<(), Serve
         eprintln!("kansoku serve: {} ({}) on {}", l.name, l.kind, l.addr);
     }
     let text = serde_json::to_vec_pretty(listening).unwrap_or_default();
-    crate::error::write_atomic(path, &text)
+    Ok(kansoku_lake::write_atomic(path, &text)?)
 }

@@ -174,6 +174,24 @@ impl FileTail {
         })
     }
 
+    /// The file beside the path with inode `ino` and unread bytes past `off`, when the path
+    /// itself now names another file.
+    fn old_generation(&self, ino: u64, off: u64) -> Option<PathBuf> {
+        let here = std::fs::metadata(&self.path).ok();
+        if here.is_some_and(|m| m.ino() == ino) {
+            return None;
+        }
+        let dir = self.path.parent()?;
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .find(|e| {
+                e.metadata()
+                    .is_ok_and(|m| m.is_file() && m.ino() == ino && m.len() > off)
+            })
+            .map(|e| e.path())
+    }
+
     /// Reads what is there; `Ok(true)` when it read something (read again at once).
     fn step(&self, o: &mut Open, env: &SourceEnv) -> std::io::Result<bool> {
         if env.spool.is_full() {
@@ -252,26 +270,6 @@ impl FileTail {
             o.pos = *end;
         }
         Ok(())
-    }
-}
-
-impl FileTail {
-    /// The file beside the path with inode `ino` and unread bytes past `off`, when the path
-    /// itself now names another file.
-    fn old_generation(&self, ino: u64, off: u64) -> Option<PathBuf> {
-        let here = std::fs::metadata(&self.path).ok();
-        if here.is_some_and(|m| m.ino() == ino) {
-            return None;
-        }
-        let dir = self.path.parent()?;
-        std::fs::read_dir(dir)
-            .ok()?
-            .flatten()
-            .find(|e| {
-                e.metadata()
-                    .is_ok_and(|m| m.is_file() && m.ino() == ino && m.len() > off)
-            })
-            .map(|e| e.path())
     }
 }
 

@@ -55,7 +55,13 @@ impl Relp {
             async move {
                 if let Err(why) = session(stream, &env).await {
                     env.counters().rejected.fetch_add(1, Ordering::Relaxed);
-                    eprintln!("kansoku serve: {}: RELP session closed: {why}", env.name);
+                    let cause = std::error::Error::source(&why)
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default();
+                    eprintln!(
+                        "kansoku serve: {}: RELP session closed: {why}{cause}",
+                        env.name
+                    );
                 }
             }
         })
@@ -74,6 +80,45 @@ pub fn encode(txnr: u64, command: &str, data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Why a byte stream is not (or no longer) a RELP session; the session is then closed.
+#[derive(Debug, thiserror::Error)]
+pub enum RelpError {
+    /// A field of the frame header is empty.
+    #[error("empty {0}")]
+    Empty(&'static str),
+    /// A field of the frame header is longer than it may be.
+    #[error("{what} longer than {max} bytes")]
+    TooLong {
+        /// Which field.
+        what: &'static str,
+        /// Its bound.
+        max: usize,
+    },
+    /// A numeric field is not a number.
+    #[error("{0} is not a number")]
+    NotANumber(&'static str),
+    /// The command is not a word of letters.
+    #[error("the command is not a word")]
+    Command,
+    /// A separator or part is missing.
+    #[error("no {0}")]
+    Missing(&'static str),
+    /// A frame announces more data than a message may have.
+    #[error("a frame of {len} bytes (more than {max})")]
+    TooLarge {
+        /// The announced length.
+        len: usize,
+        /// The bound.
+        max: usize,
+    },
+    /// The frame's data is not followed by its newline.
+    #[error("the frame does not end with a newline")]
+    NoNewline,
+    /// The answers could not be sent.
+    #[error("answering the client")]
+    Answer(#[source] std::io::Error),
+}
+
 /// One RELP frame, borrowed from the read buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Frame<'a> {
@@ -87,14 +132,14 @@ pub struct Frame<'a> {
 
 /// The first frame in `buf` and the bytes it takes, `Ok(None)` when it is not complete
 /// yet, or why the stream cannot be a RELP stream (the session is then closed).
-pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, String> {
+pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, RelpError> {
     let mut pos = 0;
     let Some(txnr) = field(buf, &mut pos, "transaction number", 9)? else {
         return Ok(None);
     };
-    let txnr = number(txnr).ok_or("transaction number is not a number")?;
+    let txnr = number(txnr).ok_or(RelpError::NotANumber("transaction number"))?;
     if !space(buf, &mut pos) {
-        return Err("no command after the transaction number".into());
+        return Err(RelpError::Missing("command after the transaction number"));
     }
     let Some(command) = field(buf, &mut pos, "command", 32)? else {
         return Ok(None);
@@ -102,16 +147,16 @@ pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, 
     let command = std::str::from_utf8(command)
         .ok()
         .filter(|c| c.bytes().all(|b| b.is_ascii_alphabetic()))
-        .ok_or("the command is not a word")?;
+        .ok_or(RelpError::Command)?;
     if !space(buf, &mut pos) {
-        return Err("no data length after the command".into());
+        return Err(RelpError::Missing("data length after the command"));
     }
     let Some(len) = field(buf, &mut pos, "data length", 9)? else {
         return Ok(None);
     };
-    let len = number(len).ok_or("data length is not a number")? as usize;
+    let len = number(len).ok_or(RelpError::NotANumber("data length"))? as usize;
     if len > max_data {
-        return Err(format!("a frame of {len} bytes (more than {max_data})"));
+        return Err(RelpError::TooLarge { len, max: max_data });
     }
     let data = if len == 0 {
         &buf[pos..pos]
@@ -120,7 +165,7 @@ pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, 
             return Ok(None);
         }
         if !space(buf, &mut pos) {
-            return Err("no data after the data length".into());
+            return Err(RelpError::Missing("data after the data length"));
         }
         let Some(data) = buf.get(pos..pos + len) else {
             return Ok(None);
@@ -138,7 +183,7 @@ pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, 
             },
             pos + 1,
         ))),
-        Some(_) => Err("the frame does not end with a newline".into()),
+        Some(_) => Err(RelpError::NoNewline),
     }
 }
 
@@ -147,21 +192,21 @@ pub fn frame(buf: &[u8], max_data: usize) -> Result<Option<(Frame<'_>, usize)>, 
 fn field<'a>(
     buf: &'a [u8],
     pos: &mut usize,
-    what: &str,
+    what: &'static str,
     max: usize,
-) -> Result<Option<&'a [u8]>, String> {
+) -> Result<Option<&'a [u8]>, RelpError> {
     let rest = &buf[*pos..];
     match rest
         .iter()
         .take(max + 1)
         .position(|&b| b == b' ' || b == b'\n')
     {
-        Some(0) => Err(format!("empty {what}")),
+        Some(0) => Err(RelpError::Empty(what)),
         Some(n) => {
             *pos += n;
             Ok(Some(&rest[..n]))
         }
-        None if rest.len() > max => Err(format!("{what} longer than {max} bytes")),
+        None if rest.len() > max => Err(RelpError::TooLong { what, max }),
         None => Ok(None),
     }
 }
@@ -191,7 +236,7 @@ fn answer(out: &mut Vec<u8>, txnr: u64, text: &str) {
 async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     env: &SourceEnv,
-) -> Result<(), String> {
+) -> Result<(), RelpError> {
     let mut buf: Vec<u8> = Vec::with_capacity(READ);
     let stop = stopped(env.shutdown.clone());
     tokio::pin!(stop);
@@ -276,10 +321,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         }
         acks.extend_from_slice(&replies);
         if !acks.is_empty() {
-            stream
-                .write_all(&acks)
-                .await
-                .map_err(|e| format!("answering: {e}"))?;
+            stream.write_all(&acks).await.map_err(RelpError::Answer)?;
         }
         if close {
             return Ok(());
