@@ -4,7 +4,7 @@
 //! Commit protocol (the lake's own, see `kansoku_lake::SourceGuard`): the spool is one
 //! lake source whose checkpoint offset is the number of the first segment not yet in the
 //! lake. For segment N: (1) the checkpoint records the batch files as pending, (2) the
-//! files are written (hidden name, fsync, rename), (3) tailed files' positions are saved,
+//! files are written (hidden name, fsync, rename), (3) tailed files' positions (and RELP sessions' last messages) are saved,
 //! (4) the checkpoint commits offset N+1, (5) the segment file is deleted. A crash before
 //! (4) leaves N pending: the next start deletes its files and replays N. A crash after (4)
 //! leaves a segment below the offset, which the next start deletes unread.
@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ServeError;
 use crate::metrics::Metrics;
+use crate::sources::relp::resend::{self, Sent};
 use crate::spool::{Sealed, record};
 
 /// The identity of the spool among the lake's sources.
@@ -44,11 +45,15 @@ pub fn acquire_checkpoint(lake: &Lake) -> Result<SourceGuard, ServeError> {
     Ok(guard)
 }
 
-/// Positions of tailed files committed with the lake, per source name.
+/// Positions of tailed files, and what RELP sessions sent, committed with the lake, per
+/// source name.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TailPositions {
     /// Source name → (inode, byte offset, line).
     pub files: HashMap<String, (u64, u64, u64)>,
+    /// Source name → the last messages of its recent RELP sessions.
+    #[serde(default)]
+    pub relp: HashMap<String, Sent>,
 }
 
 impl TailPositions {
@@ -162,6 +167,12 @@ impl Flusher {
                 tails
                     .files
                     .insert(rec.source.clone(), (rec.inode, rec.offset, rec.line));
+            } else if let Some((session, seq)) = rec.relp() {
+                tails.relp.entry(rec.source.clone()).or_default().note(
+                    session,
+                    seq,
+                    resend::digest(rec.received, &rec.message),
+                );
             }
             detected.extend(out.records);
         }

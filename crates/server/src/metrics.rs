@@ -19,6 +19,9 @@ pub struct SourceMetrics {
     pub dropped: AtomicU64,
     /// Rows stored in the lake.
     pub stored: AtomicU64,
+    /// Messages a sender sent again after a broken session that the spool already held
+    /// (RELP): answered, not stored twice.
+    pub resent: AtomicU64,
 }
 
 /// Picks one counter of a source.
@@ -109,7 +112,7 @@ impl Metrics {
     /// The Prometheus text exposition (version 0.0.4).
     pub fn render(&self) -> String {
         let mut s = String::with_capacity(4096);
-        let per_source: [(&str, &str, Counter); 5] = [
+        let per_source: [(&str, &str, Counter); 6] = [
             ("received", "Events that arrived.", |m| &m.received),
             (
                 "accepted",
@@ -125,6 +128,11 @@ impl Metrics {
                 &m.dropped
             }),
             ("stored", "Rows stored in the lake.", |m| &m.stored),
+            (
+                "resent",
+                "Messages sent again after a broken session and already spooled (not stored twice).",
+                |m| &m.resent,
+            ),
         ];
         for (what, help, get) in per_source {
             let _ = writeln!(s, "# HELP kansoku_events_{what}_total {help}");

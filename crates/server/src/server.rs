@@ -192,7 +192,15 @@ pub async fn run(
                 addr.to_string()
             }
             SourceKind::Relp => {
-                let (src, addr) = relp::Relp::bind(s).await?;
+                // What its sessions spooled before this start: committed with the lake,
+                // then what the spool still holds.
+                let mut sent = committed.relp.get(&s.name).cloned().unwrap_or_default();
+                for (_, session, seq, digest) in
+                    recovered.relp.iter().filter(|(name, ..)| *name == s.name)
+                {
+                    sent.note(*session, *seq, *digest);
+                }
+                let (src, addr) = relp::Relp::bind(s, sent).await?;
                 tasks.spawn(src.run(env));
                 addr.to_string()
             }

@@ -357,7 +357,7 @@ fn sql_rows(data: &Path, query: &str) -> Option<Vec<String>> {
         .then(|| stdout(&out).lines().skip(1).map(str::to_owned).collect())
 }
 
-fn metric_of(dashboard: &str, prefix: &str) -> u64 {
+pub fn metric_of(dashboard: &str, prefix: &str) -> u64 {
     let Ok(mut s) = TcpStream::connect(dashboard) else {
         return 0;
     };

@@ -10,7 +10,7 @@
 //! | `syslog-tcp` | [`syslog_tcp`] (+ [`tls`] for RFC 5425) | the next read happens only after the spool has what was read |
 //! | `http` | [`http`] | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
 //! | `file` | [`file_tail`] | the file position advances with the spool |
-//! | `relp` | [`relp`] | each frame answered `200 OK` after the spool has it (at least once) |
+//! | `relp` | [`relp`] | each frame answered `200 OK` after the spool has it; what a sender resends after a broken session is recognised ([`relp::resend`]) |
 //!
 //! [`SourceKind`]: crate::config::SourceKind
 
@@ -57,15 +57,16 @@ impl SourceEnv {
             .expect("counters exist for every configured source")
     }
 
-    /// Counts one arriving message and, unless it is too long, encodes it into `out`
-    /// (syslog header stripped when `syslog`, unless [`keep_header`](Self::keep_header)).
-    /// Returns whether it was encoded.
-    pub fn take(&self, out: &mut Vec<u8>, raw: &[u8], syslog: bool, now: i64) -> bool {
+    /// Counts one arriving message and, unless it is too long or blank, returns what is
+    /// spooled of it: its time (from the syslog header when `syslog`, else `now`), its
+    /// text (syslog header stripped unless [`keep_header`](Self::keep_header)) and its
+    /// number among the source's messages.
+    pub fn prepare<'a>(&self, raw: &'a [u8], syslog: bool, now: i64) -> Option<Prepared<'a>> {
         let c = self.counters();
         let line = c.received.fetch_add(1, Ordering::Relaxed) + 1;
         if raw.len() > self.max_message {
             c.rejected.fetch_add(1, Ordering::Relaxed);
-            return false;
+            return None;
         }
         let (msg, ts) = if syslog {
             let m = crate::syslog::parse(raw, year_of(now));
@@ -75,9 +76,18 @@ impl SourceEnv {
             (raw, now)
         };
         if msg.iter().all(u8::is_ascii_whitespace) {
-            return false;
+            return None;
         }
-        record::encode(out, &self.name, ts, (0, 0, line), msg);
+        Some(Prepared { ts, msg, line })
+    }
+
+    /// [`prepare`](Self::prepare)s a message and encodes it into `out`; returns whether
+    /// it was encoded.
+    pub fn take(&self, out: &mut Vec<u8>, raw: &[u8], syslog: bool, now: i64) -> bool {
+        let Some(p) = self.prepare(raw, syslog, now) else {
+            return false;
+        };
+        record::encode(out, &self.name, p.ts, (0, 0, p.line), p.msg);
         true
     }
 
@@ -85,6 +95,16 @@ impl SourceEnv {
     pub fn stopping(&self) -> bool {
         *self.shutdown.borrow()
     }
+}
+
+/// A message as it is spooled.
+pub struct Prepared<'a> {
+    /// Its time, microseconds since the epoch, UTC.
+    pub ts: i64,
+    /// Its text.
+    pub msg: &'a [u8],
+    /// Its number among the source's messages since start.
+    pub line: u64,
 }
 
 /// The current time, microseconds since the epoch, UTC.

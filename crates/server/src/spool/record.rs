@@ -24,12 +24,21 @@ pub struct SpoolRecord {
     pub received: i64,
     /// Tailed files: the file's inode; 0 otherwise.
     pub inode: u64,
-    /// Tailed files: byte offset just past this line; 0 otherwise.
+    /// Tailed files: byte offset just past this line; RELP: the session's number; 0
+    /// otherwise.
     pub offset: u64,
-    /// Line number in the source (file line, or message number since start).
+    /// Line number in the source (file line; RELP: message number in the session;
+    /// otherwise message number since start).
     pub line: u64,
     /// The message text.
     pub message: Vec<u8>,
+}
+
+impl SpoolRecord {
+    /// A RELP message's session and number in it (`None` for other sources).
+    pub fn relp(&self) -> Option<(u64, u64)> {
+        (self.inode == 0 && self.offset != 0).then_some((self.offset, self.line))
+    }
 }
 
 /// Appends the encoded record to `out`.

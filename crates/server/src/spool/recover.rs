@@ -23,6 +23,9 @@ pub struct Recovered {
     pub next_seq: u64,
     /// Per tailed source: (inode, offset, line) of the last line the spool holds.
     pub tails: HashMap<String, (u64, u64, u64)>,
+    /// RELP messages the spool holds, in order: (source, session, number, digest), to
+    /// rebuild what was sent before the stop (see `sources::relp::resend`).
+    pub relp: Vec<(String, u64, u64, u128)>,
     /// Messages for the operator (flushed segments removed, torn tails cut).
     pub notes: Vec<String>,
     /// Bytes of unflushed segments.
@@ -78,6 +81,12 @@ pub fn recover(dir: &Path, flushed_below: u64) -> std::io::Result<Recovered> {
             continue;
         }
         note_tails(&decoded.records, &mut r.tails);
+        for rec in &decoded.records {
+            if let Some((session, seq)) = rec.relp() {
+                let digest = crate::sources::relp::resend::digest(rec.received, &rec.message);
+                r.relp.push((rec.source.clone(), session, seq, digest));
+            }
+        }
         r.bytes += decoded.valid_len;
         r.segments.push(Sealed {
             seq,
