@@ -94,6 +94,16 @@ pub enum SourceStatus {
     Empty,
     /// The source failed; rows committed before the failure are kept.
     Failed(String),
+    /// The file starts as an ingested source but holds fewer bytes than were read from
+    /// it: logrotate's copytruncate copied the log before a run read on (the bytes past
+    /// the copy's end were stored from the log itself, the copy lacks them), or the file
+    /// was truncated and rewritten. Nothing is read from it.
+    ShorterThanRead {
+        /// Its (decompressed) length.
+        holds: u64,
+        /// Bytes already read from the source it starts as.
+        read: u64,
+    },
 }
 
 /// What happened to one source.
@@ -317,13 +327,12 @@ fn ingest_source(
         match io::copy(&mut (&mut stream).take(offset), &mut io::sink()) {
             Ok(n) if n == offset => {}
             Ok(n) => {
-                return fail(
-                    summary,
-                    format!(
-                        "shorter ({n} bytes) than what was already ingested ({offset} bytes) although it starts the same; if it was truncated and rewritten, remove its checkpoint under {} to read it again",
-                        lake.ingest_dir().display()
-                    ),
-                );
+                summary.resumed_at = offset;
+                summary.status = SourceStatus::ShorterThanRead {
+                    holds: n,
+                    read: offset,
+                };
+                return Ok(summary);
             }
             Err(e) => return fail(summary, e.to_string()),
         }

@@ -26,7 +26,7 @@ pub mod live;
 mod rejects;
 mod row;
 mod sequencer;
-mod source;
+pub mod source;
 mod threads;
 pub mod tor_import;
 mod worker;

@@ -100,6 +100,12 @@ fn print_summary(s: &IngestSummary, lake: &Lake) {
             SourceStatus::AlreadyIngested => " (already ingested, nothing new)".into(),
             SourceStatus::Empty => " (empty)".into(),
             SourceStatus::Failed(m) => format!(" FAILED: {m}"),
+            SourceStatus::ShorterThanRead { holds, read } => format!(
+                " (holds {holds} bytes, {} fewer than were read from the log it starts as: a copy logrotate's copytruncate made before a run read on; the {} bytes it lacks are stored; if the file was truncated and rewritten instead, remove its checkpoint under {} to read it again)",
+                read - holds,
+                read - holds,
+                lake.ingest_dir().display()
+            ),
         };
         let resumed = if src.resumed_at > 0 && src.counts.lines > 0 {
             format!(", resumed at byte {}", src.resumed_at)

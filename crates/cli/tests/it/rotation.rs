@@ -2,7 +2,9 @@
 //! writer appends lines, some in two writes (half a line, then the rest), `kansoku ingest
 //! DIR` runs between rotations (once killed at a crash point and run again), and the
 //! host is "down" for two rotations before the last run. One scenario per logrotate mode;
-//! the lake must hold every written line exactly once.
+//! the lake must hold every written line exactly once. The same modes against `kansoku
+//! serve`'s file tail: rotations while it runs, then a SIGKILL, two rotations while it is
+//! down, and a restart.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -199,6 +201,166 @@ fn every_logrotate_mode_keeps_each_line_once() {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         println!("rotation: {name}: {written} lines once, across {files:?}");
+    }
+}
+
+/// copytruncate copies the log, then truncates it; a run that read the log between the
+/// two stored lines the copy lacks. The copy is then shorter than what was read from the
+/// log it starts as: reported, nothing read twice, and the run does not fail.
+#[test]
+fn a_copytruncate_copy_shorter_than_what_was_read_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    let data = dir.path().join("data");
+    let mut w = Writer {
+        log: logs.join("access.log"),
+        next: 0,
+        rest: None,
+    };
+    w.append(40);
+    // logrotate's copy is taken here…
+    let copy = std::fs::read(&w.log).expect("read");
+    // …the server writes on, and a run reads those lines before the truncate.
+    w.append(5);
+    ingest(&data, &logs, None);
+    std::fs::write(logs.join("access.log.1"), &copy).expect("copy");
+    std::fs::write(&w.log, "").expect("truncate");
+    w.append(10);
+    let out = run(&data, &["ingest", logs.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("access.log.1") && said.contains("copytruncate"),
+        "{said}"
+    );
+    assert_eq!(
+        (
+            sql_number(&data, "SELECT count(*) FROM http"),
+            sql_number(&data, "SELECT count(DISTINCT path) FROM http")
+        ),
+        (55, 55)
+    );
+}
+
+/// Polls `what` until it holds, for at most `secs` seconds.
+fn wait_until(secs: u64, what: &str, mut done: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < until,
+            "waited {secs} s for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn rows(data: &Path) -> (i64, i64) {
+    let out = run(
+        data,
+        &[
+            "sql",
+            "SELECT count(*) AS n, count(DISTINCT path) AS d FROM http",
+            "--format",
+            "csv",
+        ],
+    );
+    let text = stdout(&out);
+    let mut v = text
+        .lines()
+        .nth(1)
+        .unwrap_or("0,0")
+        .split(',')
+        .map(|x| x.parse().unwrap_or(0));
+    (v.next().unwrap_or(0), v.next().unwrap_or(0))
+}
+
+#[test]
+fn serve_follows_every_logrotate_mode_through_a_kill_and_rotations_while_down() {
+    for (name, directives) in MODES {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let logs = dir.path().join("logs");
+        let old = logs.join("old");
+        std::fs::create_dir_all(&old).expect("mkdir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).expect("mkdir");
+        let state = dir.path().join("logrotate.state");
+        let log = logs.join("access.log");
+        let conf = write(
+            dir.path(),
+            "logrotate.conf",
+            &format!(
+                "{} {{\n{}}}\n",
+                log.display(),
+                directives.replace("OLD", &old.display().to_string())
+            ),
+        );
+        let cfg = write(
+            &data,
+            "serve.toml",
+            &format!(
+                "data_dir = {data:?}\n[spool]\nflush_after_ms = 20\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[alerts]\nstdout = false\n[[source]]\nname = \"tail\"\nkind = \"file\"\npath = {log:?}\nformat = \"combined\"\npoll_ms = 20\nrotate_wait_ms = 300\n"
+            ),
+        );
+        let mut w = Writer {
+            log: log.clone(),
+            next: 0,
+            rest: None,
+        };
+        let mut rotated_at = 0;
+        let mut rotate = |w: &mut Writer| {
+            w.finish_line();
+            while directives.contains("dateext") && epoch_second() < rotated_at + 2 {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            logrotate(&conf, &state);
+            rotated_at = epoch_second();
+        };
+        let mut server = crate::serve::start(&cfg, &data);
+        for _ in 0..2 {
+            w.append(100);
+            // Half a line: held, not read as a line, until its rest is written.
+            w.half();
+            let whole = w.next as i64 - 1;
+            wait_until(60, &format!("the tail to read {whole} whole lines"), || {
+                rows(&data).0 >= whole
+            });
+            w.append(20);
+            rotate(&mut w);
+        }
+        w.append(50);
+        wait_until(60, "the lines after the live rotations", || {
+            rows(&data).0 >= w.next as i64
+        });
+        // Killed while lines come in; two rotations while it is down.
+        w.append(80);
+        server.child.kill().expect("SIGKILL");
+        let _ = server.child.wait();
+        w.append(40);
+        rotate(&mut w);
+        w.append(40);
+        rotate(&mut w);
+        w.append(30);
+        w.half();
+        let mut server = crate::serve::start(&cfg, &data);
+        w.finish_line();
+        let written = w.next as i64;
+        wait_until(90, "every line after the restart", || {
+            rows(&data).0 >= written
+        });
+        // Time for a line read twice to show.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        crate::serve::terminate(&mut server, name);
+        assert_eq!(
+            rows(&data),
+            (written, written),
+            "{name}: every written line once"
+        );
+        let rejects: Vec<_> = std::fs::read_dir(data.join("rejects"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(rejects.is_empty(), "{name}: {rejects:?}");
+        println!("rotation (serve): {name}: {written} lines once");
     }
 }
 
