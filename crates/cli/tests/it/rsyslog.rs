@@ -1,7 +1,8 @@
-//! rsyslog (Debian's rsyslogd with `omrelp`) forwards a log file to `kansoku serve` over
-//! RELP; kansoku dies mid-stream at the worst moment (messages spooled, not yet answered)
-//! and is restarted on the same port. rsyslog sends again what kansoku never answered:
-//! every line reaches the lake exactly once, the resent ones recognised as such.
+//! Debian's rsyslogd forwards a log file to `kansoku serve`: over plain TCP (`omfwd`, both
+//! framings), and over RELP (`omrelp`), where kansoku dies mid-stream at the worst moment
+//! (messages spooled, not yet answered) and is restarted on the same port. rsyslog sends
+//! again what kansoku never answered: every line reaches the lake exactly once, the
+//! resent ones recognised as such.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,7 +20,9 @@ impl Drop for Rsyslog {
     }
 }
 
-fn rsyslog(dir: &Path, input: &Path, port: &str) -> Rsyslog {
+/// rsyslogd following `input` and forwarding each line with `action` (an `omrelp` or
+/// `omfwd` action without its closing parenthesis).
+fn rsyslog_with(dir: &Path, input: &Path, action: &str) -> Rsyslog {
     let work = dir.join("rsyslog-work");
     std::fs::create_dir_all(&work).expect("mkdir");
     let conf = write(
@@ -30,7 +33,7 @@ fn rsyslog(dir: &Path, input: &Path, port: &str) -> Rsyslog {
 module(load="imfile" mode="polling" PollingInterval="1")
 module(load="omrelp")
 input(type="imfile" File="{input}" Tag="nginx:" Facility="local7" Severity="info")
-action(type="omrelp" target="127.0.0.1" port="{port}" template="RSYSLOG_TraditionalForwardFormat"
+{action}
        action.resumeRetryCount="-1" action.resumeInterval="1")
 "#,
             work = work.display(),
@@ -48,6 +51,80 @@ action(type="omrelp" target="127.0.0.1" port="{port}" template="RSYSLOG_Traditio
         .spawn()
         .expect("rsyslogd runs (Debian packages rsyslog and rsyslog-relp; .ci/run installs them)");
     Rsyslog(child)
+}
+
+fn rsyslog(dir: &Path, input: &Path, port: &str) -> Rsyslog {
+    rsyslog_with(
+        dir,
+        input,
+        &format!(
+            r#"action(type="omrelp" target="127.0.0.1" port="{port}" template="RSYSLOG_TraditionalForwardFormat""#
+        ),
+    )
+}
+
+fn access_lines(n: usize, tag: &str) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "203.0.113.{} - - [01/Oct/2026:10:00:00 +0900] \"GET /{tag}/{i} HTTP/1.1\" 200 12 \"-\" \"curl/8\"\n",
+                i % 250
+            )
+        })
+        .collect()
+}
+
+/// rsyslog's plain TCP forwarding (`omfwd`), in both of its framings: RFC 5424 messages
+/// with octet counting, and traditional messages each ended by a newline.
+#[test]
+fn rsyslog_over_plain_tcp_is_stored_in_both_framings() {
+    for (framing, template) in [
+        ("octet-counted", "RSYSLOG_SyslogProtocol23Format"),
+        ("traditional", "RSYSLOG_TraditionalForwardFormat"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).expect("mkdir");
+        let n = 1500;
+        let input = dir.path().join("in.log");
+        std::fs::write(&input, access_lines(n, framing)).expect("input");
+        let cfg = write(
+            &data,
+            "serve.toml",
+            &format!(
+                "data_dir = {data:?}\n[spool]\nflush_after_ms = 20\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[alerts]\nstdout = false\n[[source]]\nname = \"tcp\"\nkind = \"syslog-tcp\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n"
+            ),
+        );
+        let mut server = crate::serve::start(&cfg, &data);
+        let port = server.addrs["tcp"]
+            .rsplit(':')
+            .next()
+            .expect("port")
+            .to_string();
+        let _rsyslog = rsyslog_with(
+            dir.path(),
+            &input,
+            &format!(
+                r#"action(type="omfwd" target="127.0.0.1" port="{port}" protocol="tcp" TCP_Framing="{framing}" template="{template}""#
+            ),
+        );
+        let until = Instant::now() + Duration::from_secs(120);
+        while paths(&data).len() < n {
+            assert!(
+                Instant::now() < until,
+                "{framing}: {} of {n} lines arrived",
+                paths(&data).len()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        crate::serve::terminate(&mut server, framing);
+        let seen = paths(&data);
+        assert_eq!(seen.len(), n, "{framing}");
+        assert!(
+            seen.values().all(|&c| c == 1),
+            "{framing}: a line stored twice"
+        );
+    }
 }
 
 fn paths(data: &Path) -> HashMap<String, u32> {
@@ -68,15 +145,7 @@ fn rsyslog_over_relp_stores_every_line_once_across_a_crash() {
     std::fs::create_dir_all(&data).expect("mkdir");
     let n = 4000;
     let input = dir.path().join("in.log");
-    let text: String = (0..n)
-        .map(|i| {
-            format!(
-                "203.0.113.{} - - [01/Oct/2026:10:00:00 +0900] \"GET /relp/{i} HTTP/1.1\" 200 12 \"-\" \"curl/8\"\n",
-                i % 250
-            )
-        })
-        .collect();
-    std::fs::write(&input, text).expect("input");
+    std::fs::write(&input, access_lines(n, "relp")).expect("input");
     let config = |listen: &str| {
         write(
             &data,
