@@ -27,7 +27,8 @@ pub struct Alert {
     pub ts: Micros,
     /// Tenant the alert is about.
     pub tenant: String,
-    /// Detector: `threshold`, `first_sight`, `tor_burst`, `spike`.
+    /// Detector: `threshold`, `first_sight`, `tor_burst`, `spike`; or `spool_flush`, the
+    /// server's own health (the lake cannot be written).
     pub kind: String,
     /// `low`, `medium`, `high`, `critical`.
     pub severity: String,

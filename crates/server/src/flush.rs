@@ -112,6 +112,9 @@ impl Flusher {
             while let Err(e) = self.flush(&sealed) {
                 self.metrics.flush_failures.fetch_add(1, Ordering::Relaxed);
                 self.metrics.flush_failing.store(1, Ordering::Relaxed);
+                if let Ok(mut last) = self.metrics.flush_error.lock() {
+                    *last = e.to_string();
+                }
                 if self.stop.load(Ordering::Relaxed) {
                     return Err(e);
                 }

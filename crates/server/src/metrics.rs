@@ -44,6 +44,8 @@ pub struct Metrics {
     pub flush_failures: AtomicU64,
     /// 1 while the last flush attempt failed.
     pub flush_failing: AtomicU64,
+    /// Why the last failed flush failed.
+    pub flush_error: Mutex<String>,
     /// Flush latencies per bucket (cumulative counts are computed when rendering).
     pub flush_buckets: [AtomicU64; FLUSH_BUCKETS.len() + 1],
     /// Sum of flush latencies, microseconds.

@@ -479,7 +479,7 @@ tenant = "shop"
 /// A full disk made the flusher fail and the server exit, so a service manager restarted
 /// it in a loop. Now the segment stays in the spool and is tried again until the lake takes
 /// writes (the first eight attempts fail with ENOSPC through a test hook), and every
-/// tailed line arrives once, without a restart.
+/// tailed line arrives once, without a restart; a `spool_flush` alert says so.
 #[test]
 fn a_full_disk_keeps_events_in_the_spool_and_loses_none_when_space_returns() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -533,4 +533,10 @@ fn a_full_disk_keeps_events_in_the_spool_and_loses_none_when_space_returns() {
         Some(vec![n.to_string()]),
         "each line once"
     );
+    // The operator heard of it as an alert, raised while failing and resolved after.
+    let alert = sql_rows(
+        &data,
+        "SELECT concat_ws(' ', severity, CAST(revision > 0 AS VARCHAR), CAST(count >= 8 AS VARCHAR), substr(summary, 1, 8)) FROM alert WHERE kind = 'spool_flush'",
+    );
+    assert_eq!(alert, Some(vec!["critical true true resolved".to_string()]));
 }

@@ -15,6 +15,7 @@
 
 mod config;
 pub mod engine;
+mod health;
 mod history;
 #[cfg(test)]
 mod tests;
@@ -141,32 +142,39 @@ fn alert_loop(
     // A raise is written at once, so that the next start (after a crash too) finds it
     // and updates it rather than raising the campaign again; updates wait for the batch.
     let mut raised = false;
+    let mut health = health::Health::default();
+    let mut server_alerts = Vec::new();
     loop {
-        let rows = match rx.recv_timeout(Duration::from_secs(1)) {
-            Ok(rows) => Some(rows),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => break,
+        let (rows, last) = match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(rows) => (Some(rows), false),
+            Err(RecvTimeoutError::Timeout) => (None, false),
+            // The flusher is done: a last look at its health, then stop.
+            Err(RecvTimeoutError::Disconnected) => (None, true),
         };
         for req in rows.iter().flatten() {
             engine.observe(req, &mut out);
         }
+        health.check(
+            metrics,
+            chrono::Utc::now().timestamp_micros(),
+            &mut server_alerts,
+        );
+        for (a, resolved) in server_alerts.drain(..) {
+            deliver(&a, cfg, hook_tx.as_ref(), metrics, feed);
+            if cfg.table && resolved {
+                raised = true;
+                table.push(&a);
+            }
+        }
         for a in out.drain(..) {
-            let event = if a.revision == 0 { "raised" } else { "updated" };
-            metrics.count_alert(&a.kind, event);
-            let line = serde_json::json!({ "event": event, "alert": &a }).to_string();
-            if cfg.stdout {
-                println!("{line}");
-            }
-            if let Some(tx) = &hook_tx
-                && tx.try_send(line.into_bytes()).is_err()
-            {
-                count_failure(metrics, "webhook");
-            }
+            deliver(&a, cfg, hook_tx.as_ref(), metrics, feed);
             if cfg.table {
                 raised |= a.revision == 0;
                 table.push(&a);
             }
-            feed.publish(&a);
+        }
+        if last {
+            break;
         }
         if !table.is_empty() && (raised || last_write.elapsed() >= Duration::from_secs(2)) {
             write_table(lake, &mut table, metrics);
@@ -182,6 +190,28 @@ fn alert_loop(
     if let Some(h) = hook {
         let _ = h.join();
     }
+}
+
+/// Counts an alert and hands it to standard output, the webhook and the dashboard.
+fn deliver(
+    a: &Alert,
+    cfg: &AlertConfig,
+    hook: Option<&SyncSender<Vec<u8>>>,
+    metrics: &Metrics,
+    feed: &AlertFeed,
+) {
+    let event = if a.revision == 0 { "raised" } else { "updated" };
+    metrics.count_alert(&a.kind, event);
+    let line = serde_json::json!({ "event": event, "alert": a }).to_string();
+    if cfg.stdout {
+        println!("{line}");
+    }
+    if let Some(tx) = hook
+        && tx.try_send(line.into_bytes()).is_err()
+    {
+        count_failure(metrics, "webhook");
+    }
+    feed.publish(a);
 }
 
 fn write_table(lake: &Lake, table_rows: &mut AlertBatchBuilder, metrics: &Metrics) {
