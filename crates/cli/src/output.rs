@@ -62,6 +62,20 @@ pub struct Listing<'a, T> {
 }
 
 impl<T: serde::Serialize> Listing<'_, T> {
+    /// The CSV form, cells a spreadsheet would evaluate neutralised.
+    fn csv(&self) -> anyhow::Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(self.columns)?;
+        for r in self.records {
+            w.write_record(
+                (self.row)(r)
+                    .iter()
+                    .map(|c| kansoku_event::spreadsheet::safe_cell(c).into_owned()),
+            )?;
+        }
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
     /// Prints the listing to stdout.
     pub fn print(&self, format: OutputFormat) -> anyhow::Result<()> {
         let stdout = std::io::stdout();
@@ -75,12 +89,7 @@ impl<T: serde::Serialize> Listing<'_, T> {
             }
             OutputFormat::Csv => {
                 let terminal = out.is_terminal();
-                let mut w = csv::Writer::from_writer(Vec::new());
-                w.write_record(self.columns)?;
-                for r in self.records {
-                    w.write_record((self.row)(r))?;
-                }
-                let buf = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+                let buf = self.csv()?;
                 if terminal {
                     write!(out, "{}", clean_lines(&String::from_utf8_lossy(&buf)))?;
                 } else {
@@ -162,9 +171,45 @@ fn write_csv(batches: &[RecordBatch], out: &mut impl Write) -> anyhow::Result<()
         .with_header(true)
         .build(out);
     for b in batches {
-        w.write(b)?;
+        w.write(&spreadsheet_safe(b)?)?;
     }
     Ok(())
+}
+
+/// The batch with its text columns' cells made inert for a spreadsheet
+/// ([`kansoku_event::spreadsheet`]): paths, user agents and victims come from attackers.
+fn spreadsheet_safe(b: &RecordBatch) -> anyhow::Result<RecordBatch> {
+    use arrow::array::{ArrayRef, AsArray, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let mut fields = Vec::with_capacity(b.num_columns());
+    let mut columns = Vec::with_capacity(b.num_columns());
+    for (f, c) in b.schema().fields().iter().zip(b.columns()) {
+        let text = match c.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+            DataType::Dictionary(_, v) => matches!(
+                v.as_ref(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ),
+            _ => false,
+        };
+        if !text {
+            fields.push(f.as_ref().clone());
+            columns.push(std::sync::Arc::clone(c));
+            continue;
+        }
+        let strings = arrow::compute::cast(c, &DataType::Utf8)?;
+        let safe: StringArray = strings
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(|v| kansoku_event::spreadsheet::safe_cell(v).into_owned()))
+            .collect();
+        fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+        columns.push(std::sync::Arc::new(safe) as ArrayRef);
+    }
+    Ok(RecordBatch::try_new(
+        std::sync::Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// Text safe to print on a terminal: control characters (C0 but tab, DEL, C1), and the
@@ -208,6 +253,47 @@ fn unsafe_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_csv_cells_are_inert_in_a_spreadsheet() {
+        let records = ["=1+1".to_string(), "acme".to_string()];
+        let listing = Listing {
+            records: &records,
+            columns: &["name"],
+            row: |r: &String| vec![r.clone()],
+        };
+        let text = String::from_utf8(listing.csv().expect("csv")).expect("utf8");
+        assert_eq!(text, "name\n'=1+1\nacme\n");
+    }
+
+    /// `--format csv` of query results: text columns (a plain string column and a
+    /// dictionary-encoded one, as partition columns come) are inert in a spreadsheet;
+    /// numbers are untouched.
+    #[test]
+    fn query_csv_cells_are_inert_in_a_spreadsheet() {
+        use arrow::array::{ArrayRef, DictionaryArray, Int64Array, StringArray};
+        use arrow::datatypes::Int32Type;
+        let ua: ArrayRef = std::sync::Arc::new(StringArray::from(vec![
+            Some("=cmd|' /C calc'!A0"),
+            Some("curl/8"),
+            None,
+        ]));
+        let group: ArrayRef = std::sync::Arc::new(
+            vec!["@lockbit", "-", "+x"]
+                .into_iter()
+                .collect::<DictionaryArray<Int32Type>>(),
+        );
+        let n: ArrayRef = std::sync::Arc::new(Int64Array::from(vec![-5, 1, 2]));
+        let b =
+            RecordBatch::try_from_iter([("ua", ua), ("group", group), ("n", n)]).expect("batch");
+        let mut out = Vec::new();
+        write_csv(&[b], &mut out).expect("csv");
+        let text = String::from_utf8(out).expect("utf8");
+        assert_eq!(
+            text,
+            "ua,group,n\n'=cmd|' /C calc'!A0,'@lockbit,-5\ncurl/8,-,1\n,'+x,2\n"
+        );
+    }
 
     #[test]
     fn escape_sequences_and_controls_are_escaped() {

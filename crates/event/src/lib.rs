@@ -24,6 +24,7 @@ pub mod http;
 pub mod intel;
 pub mod leak;
 pub mod net;
+pub mod spreadsheet;
 pub mod tor;
 
 pub use category::Category;

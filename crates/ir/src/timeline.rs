@@ -413,7 +413,8 @@ pub fn jsonl(events: &[Event]) -> String {
     s
 }
 
-/// Timesketch CSV with a header.
+/// Timesketch CSV with a header; cells a spreadsheet would evaluate are neutralised
+/// ([`kansoku_event::spreadsheet`]).
 pub fn csv(events: &[Event]) -> Result<String, IrError> {
     let cols = columns(events);
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -421,8 +422,10 @@ pub fn csv(events: &[Event]) -> Result<String, IrError> {
     w.write_record(&cols).map_err(err)?;
     for e in events {
         let r = row(e);
-        w.write_record(cols.iter().map(|c| r.get(c).map_or("", String::as_str)))
-            .map_err(err)?;
+        w.write_record(cols.iter().map(|c| {
+            kansoku_event::spreadsheet::safe_cell(r.get(c).map_or("", String::as_str)).into_owned()
+        }))
+        .map_err(err)?;
     }
     let bytes = w
         .into_inner()
@@ -445,4 +448,23 @@ pub fn text(tl: &Timeline, tz: chrono_tz::Tz) -> String {
         s.push_str(&format!("# {n}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_inert_in_a_spreadsheet() {
+        let e = Event {
+            time: DateTime::<Utc>::from_timestamp(1_790_000_000, 0).expect("time"),
+            source: "http".into(),
+            timestamp_desc: "Request time".into(),
+            message: "=HYPERLINK(\"http://evil\",\"click\")".into(),
+            fields: BTreeMap::from([("user_agent".to_string(), "@SUM(1+1)".to_string())]),
+        };
+        let text = csv(&[e]).expect("csv");
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert!(text.contains("'@SUM"), "{text}");
+    }
 }

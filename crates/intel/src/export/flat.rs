@@ -104,7 +104,19 @@ pub fn records(set: &IndicatorSet) -> Vec<FlatRecord> {
 /// Writes the set as CSV with a header line.
 pub fn write_csv(set: &IndicatorSet, out: impl Write) -> Result<(), IntelError> {
     let mut w = csv::Writer::from_writer(out);
-    for r in records(set) {
+    for mut r in records(set) {
+        // Values and names come from logs and leak sites: inert in a spreadsheet.
+        for text in [
+            &mut r.value,
+            &mut r.categories,
+            &mut r.tools,
+            &mut r.group,
+            &mut r.country,
+        ] {
+            if let std::borrow::Cow::Owned(safe) = kansoku_event::spreadsheet::safe_cell(text) {
+                *text = safe;
+            }
+        }
         w.serialize(r)
             .map_err(|e| IntelError::Usage(format!("writing CSV: {e}")))?;
     }
@@ -118,4 +130,37 @@ pub fn write_ndjson(set: &IndicatorSet, mut out: impl Write) -> Result<(), Intel
         writeln!(out, "{line}").map_err(|e| IntelError::io("-", e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AgentIndicator, LeakObservation};
+
+    /// A user agent and a leak victim are written by attackers: a spreadsheet must not
+    /// evaluate them.
+    #[test]
+    fn csv_cells_are_inert_in_a_spreadsheet() {
+        let set = IndicatorSet {
+            agents: vec![AgentIndicator {
+                tool: "nikto".into(),
+                user_agent: "=cmd|' /C calc'!A0".into(),
+                ..AgentIndicator::default()
+            }],
+            leaks: vec![LeakObservation {
+                group: "@lockbit".into(),
+                victim: "+HYPERLINK(\"http://x\")".into(),
+                ..LeakObservation::default()
+            }],
+            ..IndicatorSet::default()
+        };
+        let mut out = Vec::new();
+        write_csv(&set, &mut out).expect("csv");
+        let text = String::from_utf8(out).expect("utf8");
+        for cell in text.lines().skip(1).flat_map(|l| l.split(',')) {
+            let c = cell.trim_start_matches('"');
+            assert!(!c.starts_with(['=', '+', '@']), "{cell:?} in {text}");
+        }
+        assert!(text.contains("'=cmd"), "{text}");
+    }
 }
