@@ -59,6 +59,10 @@ pub struct CrawlArgs {
     /// SOCKS5h proxy (remote name resolution; Tor's port by default).
     #[arg(long, value_name = "URL", default_value = crawl::DEFAULT_PROXY)]
     pub proxy: String,
+    /// Accept a proxy that resolves names locally (socks5://, socks4://, http://): the
+    /// watched sites' names then leak to the local DNS resolver.
+    #[arg(long)]
+    pub allow_insecure_proxy: bool,
     /// Seconds before a request is given up.
     #[arg(long, default_value_t = 90)]
     pub timeout: u64,
@@ -250,6 +254,7 @@ fn crawl(lake: &Lake, args: CrawlArgs) -> anyhow::Result<u8> {
     let lock = store.lock()?;
     let opts = CrawlOptions {
         proxy: args.proxy.clone(),
+        allow_insecure_proxy: args.allow_insecure_proxy,
         timeout: Duration::from_secs(args.timeout.max(1)),
         retries: args.retries,
         backoff: Duration::from_millis(args.backoff_ms),

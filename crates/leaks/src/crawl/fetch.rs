@@ -47,6 +47,13 @@ pub struct Fetcher {
 impl Fetcher {
     /// A client for `opts` (every request goes through `opts.proxy`).
     pub fn new(opts: &CrawlOptions) -> Result<Fetcher, FetchError> {
+        let scheme = opts.proxy.split("://").next().unwrap_or_default();
+        if !scheme.eq_ignore_ascii_case("socks5h") && !opts.allow_insecure_proxy {
+            return Err(FetchError::Proxy(format!(
+                "{}: only socks5h:// resolves names at the proxy; with {scheme}:// every site's name goes to the local resolver (a DNS leak of what is watched; onion names fail). Use socks5h:// (Tor: socks5h://127.0.0.1:9050) or pass --allow-insecure-proxy",
+                opts.proxy
+            )));
+        }
         let proxy = ureq::Proxy::new(&opts.proxy).map_err(|e| FetchError::Proxy(e.to_string()))?;
         let config = ureq::Agent::config_builder()
             .proxy(Some(proxy))
@@ -125,5 +132,32 @@ impl Fetcher {
             let backoff = self.opts.backoff.saturating_mul(1 << (attempt - 1).min(10));
             std::thread::sleep(backoff);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_socks5h_unless_allowed() {
+        for bad in [
+            "socks5://127.0.0.1:9050",
+            "socks4://127.0.0.1:9050",
+            "http://127.0.0.1:8080",
+        ] {
+            let opts = CrawlOptions {
+                proxy: bad.into(),
+                ..CrawlOptions::default()
+            };
+            let err = Fetcher::new(&opts).err().expect("refused").to_string();
+            assert!(err.contains("DNS leak"), "{err}");
+            let allowed = CrawlOptions {
+                allow_insecure_proxy: true,
+                ..opts
+            };
+            assert!(Fetcher::new(&allowed).is_ok(), "{bad} when allowed");
+        }
+        assert!(Fetcher::new(&CrawlOptions::default()).is_ok());
     }
 }

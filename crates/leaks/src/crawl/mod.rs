@@ -9,7 +9,7 @@
 //! site definition (`sites.toml`, see [`sites`]) can be fixed.
 //!
 //! ```text
-//! <data>/leaks/snapshots/<site>/<sha256>.html   raw pages, content-addressed
+//! <data>/leaks/snapshots/<site>/<sha256>.html.raw   raw pages, content-addressed, inert
 //! <data>/leaks/snapshots/index.ndjson           one line per page read: site, url, time, sha256
 //! ```
 
@@ -43,6 +43,10 @@ pub struct CrawlOptions {
     /// SOCKS5h proxy URL (`socks5h://HOST:PORT`): remote name resolution, so onion
     /// names never reach a local resolver.
     pub proxy: String,
+    /// Accept a proxy that resolves names locally (`socks5://`, `socks4://`, `http://`):
+    /// every site's name then reaches the local resolver (a DNS leak of what is being
+    /// watched, and onion names fail).
+    pub allow_insecure_proxy: bool,
     /// Limit per request, connection through the proxy included.
     pub timeout: Duration,
     /// Retries after a transient failure (so `retries + 1` attempts at most).
@@ -64,6 +68,7 @@ impl Default for CrawlOptions {
     fn default() -> Self {
         CrawlOptions {
             proxy: DEFAULT_PROXY.into(),
+            allow_insecure_proxy: false,
             timeout: Duration::from_secs(90),
             retries: 2,
             backoff: Duration::from_secs(10),
@@ -280,7 +285,8 @@ fn keep_snapshot(
 ) -> Result<Snapshot, LeakError> {
     let sha256 = sha256_hex(body);
     let dir = snap_dir.join(safe_name(&site.name));
-    let path = dir.join(format!("{sha256}.html"));
+    // Inert: a raw page from a leak site is never a file a browser opens by a click.
+    let path = dir.join(format!("{sha256}.html.raw"));
     let io = |p: &std::path::Path| {
         let p = p.display().to_string();
         move |source| LeakError::Io { path: p, source }

@@ -263,6 +263,13 @@ fn crawl_through_socks5h_with_pagination_a_changed_layout_and_an_unreachable_sit
     assert_eq!((a.pages.len(), a.posts_found, a.posts_new), (3, 4, 4));
     for (snap, body) in a.pages.iter().zip(&alpha) {
         assert_eq!(snap.sha256, sha256_hex(body.as_bytes()));
+        // Kept inert: no name a browser or file manager opens as a page.
+        assert_eq!(
+            std::path::Path::new(&snap.path)
+                .extension()
+                .and_then(|e| e.to_str()),
+            Some("raw")
+        );
         assert_eq!(
             std::fs::read_to_string(&snap.path).expect("snapshot"),
             *body
