@@ -90,10 +90,10 @@ pub enum Command {
     /// Measure detection quality over labelled corpora (recall, false positives, cost).
     ///
     /// Example: kansoku eval ../shared/data
-    Eval {
-        /// Folder with payloads/, access-logs/ and crowdsec-hub-tests/.
-        data: PathBuf,
-    },
+    ///
+    /// Exits with 4, listing every floor missed, when a figure is below the floors of
+    /// `rules/eval-floors.toml` (built in) or of `--floors FILE`.
+    Eval(EvalArgs),
     /// Ransomware leak-site posts: import tracker feeds, crawl leak sites, count by group.
     ///
     /// Example: kansoku leaks stats --from 2022-08-01 --to 2022-08-31 --tz Asia/Tokyo
@@ -327,6 +327,19 @@ pub struct GenLogArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// `kansoku eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Folder with payloads/, access-logs/ and crowdsec-hub-tests/.
+    pub data: PathBuf,
+    /// Floors file [default: the built-in copy of rules/eval-floors.toml].
+    #[arg(long, value_name = "FILE")]
+    pub floors: Option<PathBuf>,
+    /// Floors profile [default: `sigma-web` when Sigma rules are loaded, else `builtin`].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 /// `kansoku explain`.

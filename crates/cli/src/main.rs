@@ -23,6 +23,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The command finished, but some input lines were rejected (see the rejects file).
     pub const REJECTED: u8 = 3;
+    /// `kansoku eval` measured, but a figure is below its floor.
+    pub const BELOW_FLOOR: u8 = 4;
 }
 
 fn main() -> ExitCode {

@@ -229,13 +229,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(2)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/work/shared/data"));
-    let log: Vec<HttpRequest> =
-        std::fs::read_to_string(data.join("access-logs/elastic-apache_logs.log"))
-            .unwrap_or_default()
-            .lines()
-            .enumerate()
-            .filter_map(|(n, l)| kansoku_detect::eval::split_line(l, n as u64 + 1))
-            .collect();
+    let text = std::fs::read_to_string(data.join("access-logs/elastic-apache_logs.log"))
+        .unwrap_or_default();
+    let mut parser = kansoku_parse::Format::Combined.parser()?;
+    let mut parsed = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        parser.feed(l.as_bytes(), n as u64 + 1, &mut parsed);
+    }
+    let log: Vec<HttpRequest> = parsed.into_iter().filter_map(|p| p.record.ok()).collect();
     let builtin = RuleSet::builtin()?;
     measure("builtin", &builtin, &reqs);
     if !log.is_empty() {

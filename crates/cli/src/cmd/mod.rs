@@ -5,6 +5,7 @@ pub(crate) mod cluster;
 pub(crate) mod config;
 mod deadlines;
 mod demo;
+mod eval;
 pub(crate) mod evidence;
 mod explain;
 mod ingest;
@@ -57,7 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lake(LakeCommand::Compact) => lake::compact(&config),
         Command::Report(args) => report::run(&config, args),
         Command::Rules(cmd) => rules::run(&config, cmd),
-        Command::Eval { data } => rules::eval(&config, &data),
+        Command::Eval(args) => eval::run(&config, &args),
         Command::Explain(args) => explain::run(&config, args),
         Command::Demo(args) => demo::run(&config, args),
         Command::Case(cmd) => case::run(&config, cmd),

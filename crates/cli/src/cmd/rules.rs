@@ -1,7 +1,7 @@
-//! `kansoku rules ...` and `kansoku eval`: the detection rules, their documentation, their
-//! inline examples, and their quality over labelled corpora.
+//! `kansoku rules ...`: the detection rules, their documentation and their inline
+//! examples (their quality over labelled corpora is `kansoku eval`, `eval.rs`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -47,7 +47,7 @@ pub enum RulesCommand {
     },
 }
 
-fn load(config: &Config) -> anyhow::Result<std::sync::Arc<RuleSet>> {
+pub(crate) fn load(config: &Config) -> anyhow::Result<std::sync::Arc<RuleSet>> {
     let ctx = Context::new(config)?;
     for w in &ctx.rule_warnings {
         eprintln!("warning: {w}");
@@ -176,13 +176,4 @@ pub fn run(config: &Config, cmd: RulesCommand) -> anyhow::Result<u8> {
             Ok(crate::exit::OK)
         }
     }
-}
-
-/// `kansoku eval DATA`: recall, false positives and cost per line over labelled corpora.
-pub fn eval(config: &Config, data: &Path) -> anyhow::Result<u8> {
-    let rules = load(config)?;
-    let report = kansoku_detect::eval::run(&rules, data)
-        .with_context(|| format!("evaluating over {}", data.display()))?;
-    println!("{report}");
-    Ok(crate::exit::OK)
 }

@@ -1,18 +1,33 @@
 //! The quality benchmark behind `kansoku eval`: runs the rules over labelled public
-//! corpora (`/work/shared/data` layout) and reports, per category, recall, false
-//! positives and cost per line.
+//! corpora (`../shared/data` layout) and reports, per category, recall, false positives
+//! and cost per line; [`floors`] holds the figures to the checked-in floors
+//! (`rules/eval-floors.toml`) so that a regression fails CI.
 //!
 //! - libinjection `sqli-*.txt` / `xss-*.txt`: each payload as the value of a query
 //!   parameter, raw (as the file has it) and URL-encoded once more; recall = share flagged
 //!   with the expected category.
 //! - libinjection `false_positives.txt`: the same placement; how many are flagged as sqli/xss.
 //! - the elastic Apache log (10,000 real lines): every flagged line is listed.
-//! - CrowdSec hub tests: each test's log through the rules and windows; a test passes when
-//!   a line is flagged with a category its scenario maps to ([`scenario_categories`]).
+//! - CrowdSec hub tests ([`crowdsec`]): every scenario entry counted, each held to the
+//!   hub's own `scenario.assert`.
+//!
+//! Logs are read by the production parsers, through a [`LogReader`] the caller supplies:
+//! this crate depends on `event` only, and the CLI (which has `parse`) passes one.
+//!
+//! ```
+//! use kansoku_detect::eval::{LogReader, ReadLog};
+//!
+//! /// Reads nothing: every hub test is then reported as not evaluable, with this reason.
+//! struct NoParsers;
+//! impl LogReader for NoParsers {
+//!     fn read(&self, log_type: &str, _text: &str) -> Result<ReadLog, String> {
+//!         Err(format!("no kansoku parser for {log_type} logs"))
+//!     }
+//! }
+//! ```
 
-mod line;
-/// EVAL-ONLY combined/ALB/Traefik/Envoy line splitter (the real parsers live in `parse`).
-pub use line::split as split_line;
+pub mod crowdsec;
+pub mod floors;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +35,7 @@ use std::time::Instant;
 
 use kansoku_event::{Category, HttpRequest};
 
-pub use report::{CorpusResult, CrowdsecResult, EvalReport, FlaggedLine};
+pub use report::{CorpusResult, CrowdsecOutcome, CrowdsecResult, EvalReport, FlaggedLine};
 
 use crate::example::set_target;
 use crate::ruleset::{Matcher, RuleSet};
@@ -39,9 +54,33 @@ pub enum EvalError {
         #[source]
         source: std::io::Error,
     },
+    /// A corpus file is not in the shape its source publishes.
+    #[error("cannot read {path}: {message}")]
+    Format {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
-fn read(path: &Path) -> Result<String, EvalError> {
+/// Turns a corpus log into requests with kansoku's production parsers.
+pub trait LogReader {
+    /// The requests of `text`, a log of kind `log_type` (CrowdSec's names: `nginx`,
+    /// `apache2`, `aws-alb`, `syslog`, …), or why kansoku cannot read such logs.
+    fn read(&self, log_type: &str, text: &str) -> Result<ReadLog, String>;
+}
+
+/// A log read by a [`LogReader`].
+#[derive(Debug, Clone, Default)]
+pub struct ReadLog {
+    /// The requests, each with its 1-based `source_line`.
+    pub requests: Vec<HttpRequest>,
+    /// Lines the parser rejected.
+    pub rejected: usize,
+}
+
+pub(crate) fn read(path: &Path) -> Result<String, EvalError> {
     let bytes = std::fs::read(path).map_err(|source| EvalError::Io {
         path: path.to_path_buf(),
         source,
@@ -81,49 +120,6 @@ pub fn payload_request(payload: &str) -> HttpRequest {
     };
     set_target(&mut req, &format!("/search?lang=en&q={payload}"));
     req
-}
-
-/// Which of our categories a CrowdSec scenario corresponds to (empty: none of ours).
-pub fn scenario_categories(scenario: &str) -> Vec<Category> {
-    use Category::*;
-    let s = scenario
-        .rsplit('/')
-        .next()
-        .unwrap_or(scenario)
-        .trim_end_matches(".yaml");
-    match s {
-        "http-sqli-probing" => vec![Sqli],
-        "http-xss-probing" => vec![Xss],
-        "http-path-traversal-probing"
-        | "grafana-cve-2021-43798"
-        | "jira_cve-2021-26086"
-        | "pulse-secure-sslvpn-cve-2019-11510" => {
-            vec![PathTraversal]
-        }
-        "http-sensitive-files" | "CVE-2023-49103" => vec![CredentialProbe],
-        "http-bad-user-agent" | "http-probing" | "ltsich/http-w00tw00t" | "http-w00tw00t" => {
-            vec![Scanner]
-        }
-        "apache_log4j2_cve-2021-44228" => vec![Log4shell],
-        "fortinet-cve-2018-13379" => vec![FortiosSslvpn],
-        "http-wordpress_wpconfig" => vec![WordpressConfig],
-        "http-admin-interface-probing" => vec![AdminIis, AdminOracle, Scanner],
-        "http-backdoors-attempts" => vec![Webshell],
-        "http-cve-2021-41773" | "http-cve-2021-42013" | "f5-big-ip-cve-2020-5902" => {
-            vec![PathTraversal, Rce]
-        }
-        "CVE-2017-9841"
-        | "CVE-2022-26134"
-        | "CVE-2022-42889"
-        | "CVE-2022-44877"
-        | "CVE-2022-46169"
-        | "spring4shell_cve-2022-22965"
-        | "thinkphp-cve-2018-20062"
-        | "vmware-cve-2022-22954"
-        | "CVE-2022-35914"
-        | "CVE-2024-9474" => vec![Rce],
-        _ => Vec::new(),
-    }
 }
 
 fn flagged_as(req: &HttpRequest, cat: Category) -> bool {
@@ -192,8 +188,8 @@ fn matched_payload(m: &mut Matcher, payload: &str, encoded: bool) -> HttpRequest
 }
 
 /// Runs the whole benchmark over `data` (the folder holding `payloads/`, `access-logs/`
-/// and `crowdsec-hub-tests/`) with `rules`.
-pub fn run(rules: &RuleSet, data: &Path) -> Result<EvalReport, EvalError> {
+/// and `crowdsec-hub-tests/`) with `rules`, reading logs with `reader`.
+pub fn run(rules: &RuleSet, data: &Path, reader: &dyn LogReader) -> Result<EvalReport, EvalError> {
     let lib = data.join("payloads/libinjection");
     let mut report = EvalReport::default();
     report
@@ -224,86 +220,38 @@ pub fn run(rules: &RuleSet, data: &Path) -> Result<EvalReport, EvalError> {
         }
     }
 
-    let elastic = read(&data.join("access-logs/elastic-apache_logs.log"))?;
+    let elastic_path = data.join("access-logs/elastic-apache_logs.log");
+    let elastic = read(&elastic_path)?;
+    let log = reader
+        .read("apache2", &elastic)
+        .map_err(|message| EvalError::Format {
+            path: elastic_path,
+            message,
+        })?;
+    let lines: Vec<&str> = elastic.lines().collect();
     let mut windows = Windows::new(rules);
     let start = Instant::now();
-    for (n, l) in elastic.lines().enumerate() {
-        let Some(mut req) = line::split(l, n as u64 + 1) else {
-            continue;
-        };
+    for mut req in log.requests {
         m.apply(&mut req);
         windows.observe(&mut req);
         report.elastic_lines += 1;
         if !req.categories.is_empty() {
+            let line = req.source_line as usize;
             report.elastic_flagged.push(FlaggedLine {
-                line: n + 1,
-                text: l.to_string(),
+                line,
+                text: lines
+                    .get(line.wrapping_sub(1))
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
                 categories: req.categories,
                 rule_ids: req.rule_ids,
             });
         }
     }
+    report.elastic_rejected = log.rejected;
     report.elastic_nanos = start.elapsed().as_nanos();
 
-    let hub = data.join("crowdsec-hub-tests");
-    let mut tests: Vec<PathBuf> = std::fs::read_dir(&hub)
-        .map_err(|source| EvalError::Io {
-            path: hub.clone(),
-            source,
-        })?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("config.yaml").exists())
-        .collect();
-    tests.sort();
-    for t in tests {
-        let config = read(&t.join("config.yaml"))?;
-        let scenarios: Vec<String> = config
-            .lines()
-            .skip_while(|l| !l.starts_with("scenarios:"))
-            .skip(1)
-            .take_while(|l| l.starts_with("- ") || l.starts_with("  -"))
-            .map(|l| l.trim().trim_start_matches("- ").trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        let log_file = config
-            .lines()
-            .find_map(|l| l.strip_prefix("log_file:"))
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
-        let name = t
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string();
-        for scenario in scenarios {
-            let expected = scenario_categories(&scenario);
-            if expected.is_empty() {
-                continue;
-            }
-            let text = read(&t.join(&log_file)).unwrap_or_default();
-            let mut windows = Windows::new(rules);
-            let mut res = CrowdsecResult {
-                test: name.clone(),
-                scenario: scenario.clone(),
-                expected: expected.clone(),
-                ..Default::default()
-            };
-            for (n, l) in text.lines().enumerate() {
-                let Some(mut req) = line::split(l, n as u64 + 1) else {
-                    continue;
-                };
-                res.lines += 1;
-                m.apply(&mut req);
-                windows.observe(&mut req);
-                if expected.iter().any(|c| flagged_as(&req, *c)) {
-                    res.flagged += 1;
-                } else if res.missed.len() < 3 {
-                    res.missed.push(l.chars().take(200).collect());
-                }
-            }
-            report.crowdsec.push(res);
-        }
-    }
+    report.crowdsec = crowdsec::run(rules, &data.join("crowdsec-hub-tests"), reader)?;
     Ok(report)
 }

@@ -62,27 +62,72 @@ pub struct FlaggedLine {
     pub rule_ids: Vec<String>,
 }
 
-/// One CrowdSec hub test and scenario.
-#[derive(Debug, Clone, Default)]
+/// One scenario entry of a CrowdSec hub test's `config.yaml`.
+#[derive(Debug, Clone)]
 pub struct CrowdsecResult {
     /// Test folder.
     pub test: String,
-    /// Scenario the test feeds.
+    /// Scenario, as the hub names it (`crowdsecurity/http-probing`).
     pub scenario: String,
-    /// Our categories that correspond to it.
+    /// Our categories that correspond to it (empty: none).
     pub expected: Vec<Category>,
-    /// Requests read from its log.
-    pub lines: usize,
-    /// Requests flagged with one of `expected`.
-    pub flagged: usize,
-    /// A few lines not flagged.
-    pub missed: Vec<String>,
+    /// What came of it.
+    pub outcome: CrowdsecOutcome,
+}
+
+/// Whether a scenario entry was evaluated, and how it went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CrowdsecOutcome {
+    /// Run and held to the hub's expectation.
+    Evaluated {
+        /// Requests the production parser read from the log.
+        requests: usize,
+        /// Lines it rejected.
+        rejected: usize,
+        /// Requests the hub expects the scenario to raise on (0: it expects nothing).
+        expected_lines: usize,
+        /// Of those, how many kansoku flagged with one of the scenario's categories.
+        flagged_expected: usize,
+        /// Lines flagged with one of the scenario's categories, expected or not.
+        flagged_total: usize,
+        /// A few expected requests not flagged.
+        missed: Vec<String>,
+    },
+    /// Counted, but it cannot be run; the reason.
+    NotEvaluable(String),
 }
 
 impl CrowdsecResult {
-    /// Whether the test is flagged with its category.
+    /// Whether kansoku did what the hub expects of the scenario: every expected request
+    /// flagged with its category, or, when the hub expects no alert, none flagged.
     pub fn passed(&self) -> bool {
-        self.flagged > 0
+        match &self.outcome {
+            CrowdsecOutcome::Evaluated {
+                expected_lines: 0,
+                flagged_total,
+                ..
+            } => *flagged_total == 0,
+            CrowdsecOutcome::Evaluated {
+                expected_lines,
+                flagged_expected,
+                ..
+            } => flagged_expected == expected_lines,
+            CrowdsecOutcome::NotEvaluable(_) => false,
+        }
+    }
+
+    /// Whether it was run at all.
+    pub fn evaluated(&self) -> bool {
+        matches!(self.outcome, CrowdsecOutcome::Evaluated { .. })
+    }
+
+    /// Its categories as one label (`path_traversal|rce`; `-` for none).
+    pub fn category_label(&self) -> String {
+        if self.expected.is_empty() {
+            return "-".into();
+        }
+        let cats: Vec<&str> = self.expected.iter().map(|c| c.as_str()).collect();
+        cats.join("|")
     }
 }
 
@@ -95,11 +140,13 @@ pub struct EvalReport {
     pub false_positives: Vec<CorpusResult>,
     /// Requests read from the elastic log.
     pub elastic_lines: usize,
+    /// Elastic lines the production parser rejected.
+    pub elastic_rejected: usize,
     /// Elastic lines flagged.
     pub elastic_flagged: Vec<FlaggedLine>,
     /// Time over the elastic log, nanoseconds.
     pub elastic_nanos: u128,
-    /// CrowdSec hub tests whose scenario maps to one of our categories.
+    /// Every scenario entry of the CrowdSec hub tests, evaluable or not.
     pub crowdsec: Vec<CrowdsecResult>,
 }
 
@@ -128,8 +175,9 @@ impl fmt::Display for EvalReport {
         };
         writeln!(
             f,
-            "\nelastic apache log: {} lines, {} flagged, {ns:.0} ns/line",
+            "\nelastic apache log: {} requests ({} lines rejected), {} flagged, {ns:.0} ns/line",
             self.elastic_lines,
+            self.elastic_rejected,
             self.elastic_flagged.len()
         )?;
         for l in &self.elastic_flagged {
@@ -142,23 +190,42 @@ impl fmt::Display for EvalReport {
             )?;
         }
         let passed = self.crowdsec.iter().filter(|c| c.passed()).count();
+        let evaluated = self.crowdsec.iter().filter(|c| c.evaluated()).count();
         writeln!(
             f,
-            "\ncrowdsec hub tests: {passed}/{} flagged with their category",
-            self.crowdsec.len()
+            "\ncrowdsec hub tests: {passed} of {} scenario entries passed ({evaluated} evaluated, {} not evaluable)",
+            self.crowdsec.len(),
+            self.crowdsec.len() - evaluated
         )?;
-        for c in &self.crowdsec {
-            let cats: Vec<&str> = c.expected.iter().map(|c| c.as_str()).collect();
+        for c in self.crowdsec.iter().filter(|c| c.evaluated()) {
+            let CrowdsecOutcome::Evaluated {
+                expected_lines,
+                flagged_expected,
+                requests,
+                rejected,
+                missed,
+                ..
+            } = &c.outcome
+            else {
+                continue;
+            };
             writeln!(
                 f,
-                "  {:<4} {:<38} {:<45} → {:<30} {}/{}",
+                "  {:<4} {:<36} {:<42} → {:<26} {flagged_expected}/{expected_lines} expected requests flagged ({requests} read, {rejected} rejected)",
                 if c.passed() { "ok" } else { "MISS" },
                 c.test,
                 c.scenario,
-                cats.join("|"),
-                c.flagged,
-                c.lines
+                c.category_label(),
             )?;
+            for m in missed {
+                writeln!(f, "         not flagged: {m}")?;
+            }
+        }
+        writeln!(f, "  not evaluable:")?;
+        for c in &self.crowdsec {
+            if let CrowdsecOutcome::NotEvaluable(why) = &c.outcome {
+                writeln!(f, "  n/a  {:<36} {:<42} {why}", c.test, c.scenario)?;
+            }
         }
         Ok(())
     }

@@ -107,7 +107,7 @@ pub fn parse_file(file: &str, src: &str) -> Parsed {
     let title = text(doc.get("title"));
     let tags = list(doc.get("tags"));
     let description = text(doc.get("description"));
-    let category = category::for_rule(&title, &description, &tags);
+    let category = category::for_rule(&title, &tags);
     let warnings = built
         .unknown_fields
         .iter()

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use kansoku_detect::sigma::category::for_rule;
+
 use kansoku_detect::example::from_line;
 use kansoku_detect::{LoadOptions, RuleSet};
 
@@ -84,14 +86,9 @@ fn fixture_rules_load_and_match_like_sigma_says() {
 
 #[test]
 fn all_shared_sigma_webserver_rules_load() {
-    let dir = PathBuf::from("/work/shared/data/sigma-web");
-    if !dir.is_dir() {
-        eprintln!(
-            "note: {} missing, skipping the full Sigma count",
-            dir.display()
-        );
+    let Some(dir) = crate::shared_data("sigma-web") else {
         return;
-    }
+    };
     let (rules, warnings) = load(dir);
     for w in &warnings {
         eprintln!("sigma: {w}");
@@ -102,4 +99,81 @@ fn all_shared_sigma_webserver_rules_load() {
         .collect();
     assert!(broken.is_empty(), "rules that did not load: {broken:?}");
     assert_eq!(rules.rules().len(), 86);
+    // The pinned table is the one these rules get: same ids, titles and categories.
+    let pinned = pinned_categories();
+    for rule in rules.rules() {
+        let row = pinned
+            .iter()
+            .find(|r| r.id == rule.id)
+            .unwrap_or_else(|| panic!("{} {} is not in the pinned table", rule.id, rule.title));
+        assert_eq!(row.title, rule.title, "{}", rule.id);
+        assert_eq!(
+            row.category,
+            rule.category.as_str(),
+            "{} {}",
+            rule.id,
+            rule.title
+        );
+    }
+}
+
+/// One row of `tests/fixtures/sigma-categories.tsv`.
+struct Pinned {
+    id: String,
+    title: String,
+    tags: Vec<String>,
+    category: String,
+}
+
+fn pinned_categories() -> Vec<Pinned> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sigma-categories.tsv");
+    std::fs::read_to_string(path)
+        .expect("fixture")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 4, "{l}");
+            Pinned {
+                id: f[0].into(),
+                title: f[1].into(),
+                tags: f[2].split_whitespace().map(str::to_string).collect(),
+                category: f[3].into(),
+            }
+        })
+        .collect()
+}
+
+/// The category of every one of the 86 Sigma webserver rules, from their ids, titles and
+/// tags (no rule files needed). Before tags were read first and titles by whole words,
+/// "Source Code Enumeration" was `rce` ("Source" holds "rce") and the FortiOS
+/// CVE-2018-13379 rule was `rce` too (its `attack.t1190` tag).
+#[test]
+fn the_category_of_each_sigma_webserver_rule_is_pinned() {
+    let pinned = pinned_categories();
+    assert_eq!(pinned.len(), 86);
+    let wrong: Vec<String> = pinned
+        .iter()
+        .filter_map(|r| {
+            let got = for_rule(&r.title, &r.tags);
+            (got.as_str() != r.category).then(|| {
+                format!(
+                    "{} {}: {} (pinned {})",
+                    r.id,
+                    r.title,
+                    got.as_str(),
+                    r.category
+                )
+            })
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let category_of = |id: &str| {
+        pinned
+            .iter()
+            .find(|r| r.id.starts_with(id))
+            .map(|r| r.category.as_str())
+    };
+    assert_eq!(category_of("953d460b"), Some("credential_probe"));
+    assert_eq!(category_of("a2e97350"), Some("fortios_sslvpn"));
 }

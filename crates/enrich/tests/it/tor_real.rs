@@ -1,5 +1,6 @@
 //! The real exit lists in `shared/data/tor` import with the counts their sources state.
-//! Skipped, with a note, where `shared/` is not beside the checkout.
+//! Skipped, with a note, where `shared/` is not beside the checkout; failed instead when
+//! `KANSOKU_REQUIRE_SHARED=1` (`.ci/run`).
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -14,6 +15,11 @@ fn shared_tor(name: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(name))
         .find(|p| p.exists());
     if found.is_none() {
+        // `.ci/run` sets it: there, a skipped test would pass without checking anything.
+        assert!(
+            std::env::var("KANSOKU_REQUIRE_SHARED").as_deref() != Ok("1"),
+            "shared/data/tor/{name} is missing and KANSOKU_REQUIRE_SHARED=1 says it must be there"
+        );
         eprintln!("note: shared/data/tor/{name} not found; skipping this real-data test");
     }
     found

@@ -1,4 +1,5 @@
-//! Both real feed files in /work/shared/data/leaks, when present.
+//! Both real feed files in /work/shared/data/leaks, when present (required when
+//! `KANSOKU_REQUIRE_SHARED=1`, as `.ci/run` sets it).
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,12 @@ fn the_real_feeds_import_and_add_up() {
     .map(|f| dir.join(f))
     .collect();
     if !paths.iter().all(|p| p.is_file()) {
+        // `.ci/run` sets it: there, a skipped test would pass without checking anything.
+        assert!(
+            std::env::var("KANSOKU_REQUIRE_SHARED").as_deref() != Ok("1"),
+            "{} is missing and KANSOKU_REQUIRE_SHARED=1 says it must be there",
+            dir.display()
+        );
         eprintln!("note: {} absent; real-feed import skipped", dir.display());
         return;
     }
