@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     // Test builds only (see Cargo.toml): crash points named in FAILPOINTS abort the process.
     let _crash_points = fail::has_failpoints().then(fail::FailScenario::setup);
     let args = cli::Cli::parse();
+    private_files(&args.command);
     match cmd::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -46,6 +47,15 @@ fn main() -> ExitCode {
             eprintln!("{}", output::clean_lines(&format!("kansoku: {err:#}")));
             ExitCode::from(exit::FAILURE)
         }
+    }
+}
+
+/// Logs, evidence, keys and the lake are for kansoku's user only: everything created from
+/// here on is `0600` (folders `0700`), whatever the shell's umask. Man pages and shell
+/// completions are made for everyone to read.
+fn private_files(command: &cli::Command) {
+    if !matches!(command, cli::Command::Man(_) | cli::Command::Completions(_)) {
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     }
 }
 

@@ -529,3 +529,41 @@ fn a_hostile_evidence_archive_writes_nothing_outside_and_says_why() {
         "files written outside: {written:?}; {err}"
     );
 }
+
+/// What kansoku keeps (lake, checkpoints, rejects) is its user's only, whatever the
+/// shell's umask: a log of attacks and the evidence around it are not for every account
+/// on the host.
+#[test]
+fn what_kansoku_writes_is_private_to_its_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let log = write(
+        dir.path(),
+        "access.log",
+        &format!("{}\nnot a log line\n", line("/private", "curl/8")),
+    );
+    let out = ingest(&data, &[log.to_str().expect("utf8")]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
+    let mut seen = 0;
+    let mut open = Vec::new();
+    let mut stack = vec![data.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let meta = e.metadata().expect("metadata");
+            seen += 1;
+            if meta.permissions().mode() & 0o077 != 0 {
+                open.push(format!(
+                    "{} {:o}",
+                    e.path().display(),
+                    meta.permissions().mode()
+                ));
+            }
+            if meta.is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    assert!(seen > 5, "the lake, checkpoints and rejects were written");
+    assert!(open.is_empty(), "readable by group or others: {open:?}");
+}

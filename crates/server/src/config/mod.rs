@@ -253,6 +253,24 @@ impl SourceConfig {
     }
 }
 
+/// A secret file (a token, a private key) must be readable by its owner only: a copy
+/// anyone on the host can read is no secret. Refused with the fix when group or others
+/// have any access.
+pub fn private_file(path: &std::path::Path, what: &str) -> Result<(), ServeError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ServeError::Config(format!("{what} {}: {e}", path.display())))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(ServeError::Config(format!(
+            "{what} {} can be read by group or others (mode {mode:o}); make it private: chmod 600 {}",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 impl ServeConfig {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<ServeConfig, ServeError> {
@@ -340,6 +358,7 @@ impl ServeConfig {
     pub fn token(&self) -> Result<Option<String>, ServeError> {
         let (token, from) = match &self.dashboard.token_file {
             Some(f) => {
+                private_file(f, "[dashboard] token_file")?;
                 let text = std::fs::read_to_string(f)
                     .map_err(|e| ServeError::Config(format!("{}: {e}", f.display())))?;
                 let t = text.lines().next().unwrap_or_default().trim().to_string();

@@ -30,6 +30,7 @@ pub fn acceptor(cfg: &SourceConfig) -> Result<Option<TlsAcceptor>, ServeError> {
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain = certs(cfg, cert)?;
+    crate::config::private_file(key, "tls_key").map_err(|e| cfg.invalid(e.to_string()))?;
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| cfg.invalid(format!("tls_key {}: {e}", key.display())))?;
     let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))

@@ -48,6 +48,12 @@ fn off_loopback_every_route_needs_the_token() {
     );
     let err = kansoku_server::ServeConfig::parse(&no_token).expect_err("token required");
     assert!(err.to_string().contains("token"), "{err}");
+    // A token file anyone on the host can read is refused, with the fix.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let err = kansoku_server::ServeConfig::parse(&text).expect_err("a readable token file");
+    assert!(err.to_string().contains("chmod 600"), "{err}");
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
 
     let server = start(&text);
     let board = server.addr("dashboard").to_string();

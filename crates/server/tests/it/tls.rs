@@ -16,6 +16,8 @@ fn syslog_over_tls_reaches_the_lake_and_plain_tcp_is_refused() {
     let key = dir.path().join("key.pem");
     std::fs::write(&cert, made.cert.pem()).expect("cert.pem");
     std::fs::write(&key, made.key_pair.serialize_pem()).expect("key.pem");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     let extra = format!(
         r#"
 [[source]]
