@@ -278,6 +278,20 @@ impl crate::Lake {
     }
 }
 
+/// A name (a source, a site, a rule id) as a file name: anything but ASCII letters,
+/// digits, `-` and `_` becomes `_`, so no name can reach another folder.
+pub fn file_name_of(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,7 @@ mod writer;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-pub use checkpoint::{Checkpoint, Counts, Fingerprint, SourceGuard, write_atomic};
+pub use checkpoint::{Checkpoint, Counts, Fingerprint, SourceGuard, file_name_of, write_atomic};
 pub use compact::CompactStats;
 pub use error::LakeError;
 pub use layout::TableDef;

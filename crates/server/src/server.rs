@@ -212,7 +212,8 @@ pub async fn run(
                     .get(&s.name)
                     .or_else(|| committed.files.get(&s.name))
                     .copied();
-                let memory = serve_dir.join(format!("tail-{}.json", file_name(&s.name)));
+                let memory =
+                    serve_dir.join(format!("tail-{}.json", kansoku_lake::file_name_of(&s.name)));
                 let src = file_tail::FileTail::bind(s, resume, memory)?;
                 let path = s.path.clone().unwrap_or_default();
                 threads.push(
@@ -295,19 +296,6 @@ fn single_instance(dir: &std::path::Path) -> Result<std::fs::File, ServeError> {
             path.display()
         ))),
     }
-}
-
-/// A source name as a file name: anything but letters, digits, `-` and `_` becomes `_`.
-fn file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 fn listen_file(config: &ServeConfig) -> PathBuf {

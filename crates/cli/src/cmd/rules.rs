@@ -155,17 +155,7 @@ pub fn run(config: &Config, cmd: RulesCommand) -> anyhow::Result<u8> {
         RulesCommand::Docs { out } => {
             std::fs::create_dir_all(&out)?;
             for rule in rules.rules() {
-                let name: String = rule
-                    .id
-                    .chars()
-                    .map(|c| {
-                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .collect();
+                let name = kansoku_lake::file_name_of(&rule.id);
                 std::fs::write(out.join(format!("{name}.md")), rule.doc_markdown())?;
             }
             eprintln!(

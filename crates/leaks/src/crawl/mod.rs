@@ -155,18 +155,6 @@ impl CrawlReport {
     }
 }
 
-fn safe_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Crawls every site, stores snapshots and new posts, and rebuilds the table once.
 pub fn crawl(
     store: &LeakStore,
@@ -284,7 +272,7 @@ fn keep_snapshot(
     now: Micros,
 ) -> Result<Snapshot, LeakError> {
     let sha256 = sha256_hex(body);
-    let dir = snap_dir.join(safe_name(&site.name));
+    let dir = snap_dir.join(kansoku_lake::file_name_of(&site.name));
     // Inert: a raw page from a leak site is never a file a browser opens by a click.
     let path = dir.join(format!("{sha256}.html.raw"));
     let io = |p: &std::path::Path| {
