@@ -22,6 +22,10 @@ pub struct SourceMetrics {
     /// Messages a sender sent again after a broken session that the spool already held
     /// (RELP): answered, not stored twice.
     pub resent: AtomicU64,
+    /// TCP connections closed at once because every slot was taken.
+    pub refused: AtomicU64,
+    /// TCP connections closed after `idle_timeout_secs` without a byte.
+    pub idle_closed: AtomicU64,
 }
 
 /// Picks one counter of a source.
@@ -136,6 +140,29 @@ impl Metrics {
                 |m| &m.resent,
             ),
         ];
+        for (what, help, get) in [
+            (
+                "refused",
+                "TCP connections closed at once: every slot was taken.",
+                (|m| &m.refused) as Counter,
+            ),
+            (
+                "idle_closed",
+                "TCP connections closed after the idle timeout.",
+                |m| &m.idle_closed,
+            ),
+        ] {
+            let _ = writeln!(s, "# HELP kansoku_connections_{what}_total {help}");
+            let _ = writeln!(s, "# TYPE kansoku_connections_{what}_total counter");
+            for (name, kind, m) in &self.sources {
+                let _ = writeln!(
+                    s,
+                    "kansoku_connections_{what}_total{{source=\"{}\",kind=\"{kind}\"}} {}",
+                    label(name),
+                    get(m).load(Ordering::Relaxed)
+                );
+            }
+        }
         for (what, help, get) in per_source {
             let _ = writeln!(s, "# HELP kansoku_events_{what}_total {help}");
             let _ = writeln!(s, "# TYPE kansoku_events_{what}_total counter");

@@ -174,6 +174,7 @@ pub async fn run(
             max_message: s.max_message_bytes,
             keep_header: s.parsed_format(&config.firewall.mapping)?.is_firewall(),
             retry_after: config.spool.retry_after_secs,
+            idle: std::time::Duration::from_secs(s.idle_timeout_secs),
         };
         let addr = match s.kind {
             SourceKind::SyslogUdp => {

@@ -162,9 +162,15 @@ pub struct SourceConfig {
     /// reaches the port would otherwise write records, alerts and shared indicators.
     #[serde(default)]
     pub token: Option<String>,
-    /// Most TCP connections served at once (`syslog-tcp`); more wait to be accepted.
+    /// Most TCP connections served at once (`syslog-tcp`, `relp`); one more is closed as
+    /// soon as it is accepted (counted in `kansoku_connections_refused_total`), so idle
+    /// sockets cannot queue real senders behind them.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// A TCP connection (`syslog-tcp`, `relp`) that sends nothing for this many seconds
+    /// is closed, freeing its slot; 0 keeps idle connections forever.
+    #[serde(default = "default_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
     /// How often a `file` source looks for new lines and rotation, in milliseconds.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
@@ -194,6 +200,9 @@ fn default_max_body() -> usize {
 }
 fn default_max_connections() -> usize {
     256
+}
+fn default_idle_timeout_secs() -> u64 {
+    300
 }
 fn default_poll_ms() -> u64 {
     250

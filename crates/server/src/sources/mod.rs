@@ -47,6 +47,8 @@ pub struct SourceEnv {
     pub keep_header: bool,
     /// Seconds a client is told to wait while the spool is full.
     pub retry_after: u32,
+    /// A TCP connection silent this long is closed (zero: never).
+    pub idle: std::time::Duration,
 }
 
 impl SourceEnv {
@@ -132,8 +134,10 @@ pub async fn bind_tcp(
     Ok((listener, local))
 }
 
-/// Accepts connections until shutdown and runs `serve` on each, at most `max` at once
-/// (further ones wait in the listen queue).
+/// Accepts connections until shutdown and runs `serve` on each, at most `max` at once. A
+/// connection beyond that is closed as soon as it is accepted and counted: left waiting in
+/// the listen queue, a flood of idle sockets would hold every real sender behind it (the
+/// idle timeout, [`read_or_idle`], frees the slots they hold).
 pub async fn accept_each<F, Fut>(
     listener: &tokio::net::TcpListener,
     max: usize,
@@ -147,13 +151,6 @@ pub async fn accept_each<F, Fut>(
     let stop = stopped(env.shutdown.clone());
     tokio::pin!(stop);
     loop {
-        let permit = tokio::select! {
-            p = Arc::clone(&slots).acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            () = &mut stop => break,
-        };
         let stream = tokio::select! {
             r = listener.accept() => match r {
                 Ok((s, _)) => s,
@@ -165,12 +162,39 @@ pub async fn accept_each<F, Fut>(
             },
             () = &mut stop => break,
         };
+        let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+            env.counters().refused.fetch_add(1, Ordering::Relaxed);
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let work = serve(stream);
         tokio::spawn(async move {
             work.await;
             drop(permit);
         });
+    }
+}
+
+/// Reads into `buf`; 0 at the end of the stream, on an error, or when nothing came for
+/// `idle` (counted: the connection is then closed and its slot freed). A zero `idle`
+/// waits forever.
+pub async fn read_or_idle<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut [u8],
+    idle: std::time::Duration,
+    env: &SourceEnv,
+) -> usize {
+    use tokio::io::AsyncReadExt as _;
+    if idle.is_zero() {
+        return stream.read(buf).await.unwrap_or(0);
+    }
+    match tokio::time::timeout(idle, stream.read(buf)).await {
+        Ok(r) => r.unwrap_or(0),
+        Err(_) => {
+            env.counters().idle_closed.fetch_add(1, Ordering::Relaxed);
+            0
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::AsyncRead;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -97,7 +97,7 @@ async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
         let start = buf.len();
         buf.resize(start + READ, 0);
         let n = tokio::select! {
-            r = stream.read(&mut buf[start..]) => r.unwrap_or(0),
+            n = super::read_or_idle(&mut stream, &mut buf[start..], env.idle, &env) => n,
             () = &mut stop => return,
         };
         buf.truncate(start + n);

@@ -4,6 +4,7 @@
 mod backpressure;
 mod common;
 mod dashboard;
+mod hostile_net;
 mod replay;
 mod sources;
 mod time;

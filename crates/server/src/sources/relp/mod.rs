@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::{SourceEnv, now_micros, stopped};
@@ -381,7 +381,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         let start = buf.len();
         buf.resize(start + READ, 0);
         let n = tokio::select! {
-            r = stream.read(&mut buf[start..]) => r.unwrap_or(0),
+            n = super::read_or_idle(&mut stream, &mut buf[start..], env.idle, env) => n,
             () = &mut stop => {
                 // Tell the client to stop sending; what it had no answer for, it resends.
                 let _ = stream.write_all(b"0 serverclose 0\n").await;
