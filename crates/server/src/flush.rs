@@ -142,6 +142,11 @@ impl Flusher {
         let mut detected = Vec::new();
         // Counted once committed, so a flush that fails and is replayed counts once.
         let mut per_source: HashMap<&str, (u64, u64)> = HashMap::new();
+        // Spool bytes each source gets back once the segment is in the lake.
+        let mut freed: HashMap<&str, u64> = HashMap::new();
+        for rec in &decoded.records {
+            *freed.entry(rec.source.as_str()).or_insert(0) += rec.encoded_len();
+        }
         for (at, len, why) in &decoded.skipped {
             counts.lines += 1;
             rejects.push(serde_json::json!({
@@ -209,6 +214,15 @@ impl Flusher {
             if let Some(m) = self.metrics.source(source) {
                 m.stored.fetch_add(stored, Ordering::Relaxed);
                 m.rejected.fetch_add(rejected, Ordering::Relaxed);
+            }
+        }
+        for (source, bytes) in freed {
+            if let Some(m) = self.metrics.source(source) {
+                let _ = m
+                    .spool_bytes
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                        Some(held.saturating_sub(bytes))
+                    });
             }
         }
         match fs::remove_file(&sealed.path) {

@@ -24,6 +24,8 @@ pub struct SourceMetrics {
     pub resent: AtomicU64,
     /// TCP connections closed at once because every slot was taken.
     pub refused: AtomicU64,
+    /// Bytes of this source's records in the spool, not yet flushed.
+    pub spool_bytes: AtomicU64,
     /// TCP connections closed after `idle_timeout_secs` without a byte.
     pub idle_closed: AtomicU64,
 }

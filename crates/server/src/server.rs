@@ -88,6 +88,11 @@ pub async fn run(
     metrics
         .spool_bytes
         .store(recovered.bytes, Ordering::Relaxed);
+    for (source, bytes) in &recovered.per_source {
+        if let Some(m) = metrics.source(source) {
+            m.spool_bytes.store(*bytes, Ordering::Relaxed);
+        }
+    }
     let tails_path = serve_dir.join("tails.json");
     let committed = TailPositions::load(&tails_path);
 
@@ -175,6 +180,11 @@ pub async fn run(
             keep_header: s.parsed_format(&config.firewall.mapping)?.is_firewall(),
             retry_after: config.spool.retry_after_secs,
             idle: std::time::Duration::from_secs(s.idle_timeout_secs),
+            share: if config.sources.len() > 1 && config.spool.source_share < 1.0 {
+                (config.spool.max_bytes as f64 * config.spool.source_share.max(0.0)) as u64
+            } else {
+                u64::MAX
+            },
         };
         let addr = match s.kind {
             SourceKind::SyslogUdp => {

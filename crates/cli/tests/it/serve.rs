@@ -540,3 +540,42 @@ fn a_full_disk_keeps_events_in_the_spool_and_loses_none_when_space_returns() {
     );
     assert_eq!(alert, Some(vec!["critical true true resolved".to_string()]));
 }
+
+/// One loud (or hostile) source filled the whole spool while the lake could not take
+/// writes, and every other source was turned away with it. Past its share of the spool it
+/// now holds back alone.
+#[test]
+fn a_loud_source_holds_back_alone_past_its_share_of_the_spool() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).expect("data");
+    let cfg = write(
+        &data,
+        "serve.toml",
+        &format!(
+            "data_dir = {data:?}\n[spool]\nflush_after_ms = 10\nsegment_bytes = 8192\nmax_bytes = 65536\nsource_share = 0.5\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[alerts]\nstdout = false\n[[source]]\nname = \"loud\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n[[source]]\nname = \"quiet\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n"
+        ),
+    );
+    // Nothing reaches the lake: the spool only fills.
+    let mut server = start_with(&cfg, &data, &[("FAILPOINTS", "lake.batch.enospc=return")]);
+    let loud = server.addrs["loud"].clone();
+    let body: String = (0..10)
+        .map(|i| line("198.51.100.66", &format!("/loud/{i}")) + "\n")
+        .collect();
+    let mut held_back = false;
+    for _ in 0..200 {
+        if post(&loud, &body) == Some(503) {
+            held_back = true;
+            break;
+        }
+    }
+    assert!(held_back, "the loud source was never held back");
+    let quiet = line("198.51.100.7", "/quiet");
+    assert_eq!(
+        post(&server.addrs["quiet"], &quiet),
+        Some(200),
+        "the quiet source was turned away with the loud one"
+    );
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}

@@ -91,6 +91,10 @@ pub struct SpoolConfig {
     pub max_bytes: u64,
     /// Seconds a client is told to wait (`Retry-After`) while the spool is full.
     pub retry_after_secs: u32,
+    /// Share of `max_bytes` one source may hold unflushed when the server has several
+    /// sources (0.5: half), so one loud or hostile source cannot fill the spool and turn
+    /// every other away; past it, that source alone holds back. 1 turns shares off.
+    pub source_share: f64,
 }
 
 impl Default for SpoolConfig {
@@ -101,6 +105,7 @@ impl Default for SpoolConfig {
             flush_after_ms: 2000,
             max_bytes: 1 << 30,
             retry_after_secs: 2,
+            source_share: 0.5,
         }
     }
 }
@@ -300,6 +305,12 @@ impl ServeConfig {
 
     /// Checks what serde cannot: unique names, addresses, formats, paths, bounds.
     pub fn check(&self) -> Result<(), ServeError> {
+        if !(self.spool.source_share > 0.0 && self.spool.source_share <= 1.0) {
+            return Err(ServeError::Config(format!(
+                "[spool] source_share = {}: a share between 0 (excluded) and 1",
+                self.spool.source_share
+            )));
+        }
         let mut names = HashSet::new();
         for s in &self.sources {
             if s.name.is_empty() || s.name.len() > 200 {

@@ -94,7 +94,7 @@ async fn push(
             .into_response();
     }
     let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-    if env.spool.is_full() {
+    if env.spool_full() {
         let n = lines.count() as u64;
         let c = env.counters();
         c.received.fetch_add(n, Ordering::Relaxed);
@@ -111,7 +111,7 @@ async fn push(
         accepted += u64::from(env.take(&mut out, line, false, now));
     }
     let c = env.counters();
-    match env.spool.append(out).await {
+    match env.append(out).await {
         Ok(()) => {
             c.accepted.fetch_add(accepted, Ordering::Relaxed);
             let body = serde_json::json!({

@@ -49,6 +49,8 @@ pub struct SourceEnv {
     pub retry_after: u32,
     /// A TCP connection silent this long is closed (zero: never).
     pub idle: std::time::Duration,
+    /// Unflushed spool bytes this source may hold (`[spool] source_share`).
+    pub share: u64,
 }
 
 impl SourceEnv {
@@ -91,6 +93,28 @@ impl SourceEnv {
         };
         record::encode(out, &self.name, p.ts, (0, 0, p.line), p.msg);
         true
+    }
+
+    /// Whether this source must hold back: the spool is over its bound, or this source
+    /// holds its whole share of it.
+    pub fn spool_full(&self) -> bool {
+        self.spool.is_full() || self.counters().spool_bytes.load(Ordering::Relaxed) >= self.share
+    }
+
+    /// Appends this source's encoded records to the spool (see [`Spool::append`]).
+    pub async fn append(&self, bytes: Vec<u8>) -> Result<(), String> {
+        let n = bytes.len() as u64;
+        self.spool.append(bytes).await?;
+        self.counters().spool_bytes.fetch_add(n, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// [`append`](Self::append) for threads outside the async runtime.
+    pub fn append_blocking(&self, bytes: Vec<u8>) -> Result<(), String> {
+        let n = bytes.len() as u64;
+        self.spool.append_blocking(bytes)?;
+        self.counters().spool_bytes.fetch_add(n, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Whether shutdown was asked for.

@@ -88,7 +88,7 @@ async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
     let stop = stopped(env.shutdown.clone());
     tokio::pin!(stop);
     loop {
-        while env.spool.is_full() {
+        while env.spool_full() {
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_millis(20)) => {}
                 () = &mut stop => return,
@@ -121,7 +121,7 @@ async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
         }
         if taken > 0 {
             let c = env.counters();
-            match env.spool.append(out).await {
+            match env.append(out).await {
                 Ok(()) => c.accepted.fetch_add(taken, Ordering::Relaxed),
                 Err(e) => {
                     c.dropped.fetch_add(taken, Ordering::Relaxed);

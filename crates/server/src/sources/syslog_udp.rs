@@ -57,11 +57,11 @@ impl SyslogUdp {
                 continue;
             }
             let c = env.counters();
-            if env.spool.is_full() {
+            if env.spool_full() {
                 c.dropped.fetch_add(taken, Ordering::Relaxed);
                 continue;
             }
-            match env.spool.append(out).await {
+            match env.append(out).await {
                 Ok(()) => c.accepted.fetch_add(taken, Ordering::Relaxed),
                 Err(_) => c.dropped.fetch_add(taken, Ordering::Relaxed),
             };

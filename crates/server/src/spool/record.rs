@@ -35,6 +35,11 @@ pub struct SpoolRecord {
 }
 
 impl SpoolRecord {
+    /// Bytes it takes in a segment.
+    pub fn encoded_len(&self) -> u64 {
+        (8 + 2 + self.source.len().min(u16::MAX as usize) + 8 * 4 + self.message.len()) as u64
+    }
+
     /// A RELP message's session and number in it (`None` for other sources).
     pub fn relp(&self) -> Option<(u64, u64)> {
         (self.inode == 0 && self.offset != 0).then_some((self.offset, self.line))

@@ -30,6 +30,8 @@ pub struct Recovered {
     pub notes: Vec<String>,
     /// Bytes of unflushed segments.
     pub bytes: u64,
+    /// Of those, each source's records.
+    pub per_source: HashMap<String, u64>,
 }
 
 /// Scans `dir`; `flushed_below` is the first segment number not yet in the lake.
@@ -82,6 +84,7 @@ pub fn recover(dir: &Path, flushed_below: u64) -> std::io::Result<Recovered> {
         }
         note_tails(&decoded.records, &mut r.tails);
         for rec in &decoded.records {
+            *r.per_source.entry(rec.source.clone()).or_insert(0) += rec.encoded_len();
             if let Some((session, seq)) = rec.relp() {
                 let digest = crate::sources::relp::resend::digest(rec.received, &rec.message);
                 r.relp.push((rec.source.clone(), session, seq, digest));

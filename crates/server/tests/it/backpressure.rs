@@ -1,7 +1,8 @@
 //! When flushing falls behind (here: the test holds the lake's exclusive lock, as a
 //! compaction would, so no segment can be flushed), the spool fills to its bound; then HTTP
 //! answers 503 with Retry-After, UDP drops are counted, TCP stops reading; once flushing
-//! resumes everything accepted reaches the lake.
+//! resumes everything accepted reaches the lake. (Shares are off here: the spool as a
+//! whole fills; `cli/tests/it/serve.rs` tests the per-source share.)
 
 use std::io::Write;
 use std::net::{TcpStream, UdpSocket};
@@ -35,7 +36,7 @@ format = "combined"
     )
     .replace(
         "flush_after_ms = 200",
-        "flush_after_ms = 100\nsegment_bytes = 16384\nmax_bytes = 65536\nretry_after_secs = 3",
+        "flush_after_ms = 100\nsegment_bytes = 16384\nmax_bytes = 65536\nretry_after_secs = 3\nsource_share = 1.0",
     );
     std::fs::create_dir_all(&data).expect("data");
     let lake = kansoku_lake::Lake::open(&data).expect("lake");

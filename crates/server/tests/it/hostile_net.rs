@@ -66,15 +66,19 @@ fn a_flood_of_idle_connections_does_not_lock_out_real_senders() {
         send(&flooded, "/real");
         stored("/real") >= 1
     });
-    let refused = metric(
-        &board,
-        "kansoku_connections_refused_total{source=\"flooded\"",
-    );
-    let idle_closed = metric(
-        &board,
-        "kansoku_connections_idle_closed_total{source=\"flooded\"",
-    );
-    assert!(refused >= 800, "{refused} connections refused at once");
+    let count = |what: &str| {
+        metric(
+            &board,
+            &format!("kansoku_connections_{what}_total{{source=\"flooded\""),
+        )
+    };
+    // Every flood socket is either closed at once (no slot) or, holding a slot, closed
+    // after the idle timeout; how many of each depends on the machine's speed.
+    wait_for(30, "every flood connection closed by the server", || {
+        count("refused") + count("idle_closed") >= idle.len() as u64
+    });
+    let (refused, idle_closed) = (count("refused"), count("idle_closed"));
+    assert!(refused >= 1, "no connection was closed at once");
     assert!(idle_closed >= 1, "no idle connection was closed");
     // Shutdown does not wait for the flood's sockets, still open on this side.
     let summary = server.stop();

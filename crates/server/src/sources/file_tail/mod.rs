@@ -291,7 +291,7 @@ impl FileTail {
                 // The position is in the spool; the memory still names this generation.
                 return Ok(());
             }
-            if env.spool.is_full() {
+            if env.spool_full() {
                 std::thread::sleep(self.poll);
                 continue;
             }
@@ -346,7 +346,7 @@ impl FileTail {
 
     /// Reads what is there; `Ok(true)` when it read something (read again at once).
     fn step(&mut self, o: &mut Open, env: &SourceEnv) -> std::io::Result<Step> {
-        if env.spool.is_full() {
+        if env.spool_full() {
             std::thread::sleep(self.poll);
             return Ok(Step::Read);
         }
@@ -407,7 +407,7 @@ impl FileTail {
             record::encode(&mut out, &env.name, now, (at.inode, *end, line), text);
             taken += 1;
         }
-        env.spool.append_blocking(out)?;
+        env.append_blocking(out)?;
         c.accepted.fetch_add(taken, Ordering::Relaxed);
         at.line = line;
         if let Some((_, end)) = lines.last() {

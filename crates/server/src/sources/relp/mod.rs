@@ -372,7 +372,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     let stop = stopped(env.shutdown.clone());
     tokio::pin!(stop);
     loop {
-        while env.spool.is_full() {
+        while env.spool_full() {
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_millis(20)) => {}
                 () = &mut stop => return Ok(()),
@@ -399,7 +399,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
             let result = if b.spooled.is_empty() {
                 Ok(())
             } else {
-                env.spool.append(b.spooled).await
+                env.append(b.spooled).await
             };
             let c = env.counters();
             c.resent.fetch_add(b.resent, Ordering::Relaxed);
