@@ -2,10 +2,13 @@
 //! Without a valid token every route answers 401; pages get the login form with it, so a
 //! browser can log in, and the form's POST sets an HttpOnly, SameSite=Strict cookie.
 
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Form;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -109,17 +112,83 @@ pub struct Login {
     token: String,
 }
 
-/// `POST /login`: sets the cookie on the right token, 401 with the form otherwise.
-pub async fn login(State(board): State<Arc<Board>>, Form(form): Form<Login>) -> Response {
+/// Failed logins allowed per client address within [`LOCKOUT`]; the next attempt, right
+/// or wrong, is answered 429 until the window has passed.
+pub const MAX_FAILURES: u32 = 5;
+
+/// The window of the login rate limit.
+pub const LOCKOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Addresses remembered at most (a flood of addresses forgets the oldest windows).
+const ADDRESSES: usize = 10_000;
+
+/// Failed logins per client address: (failures, start of the window).
+#[derive(Default)]
+pub struct Attempts(std::sync::Mutex<HashMap<IpAddr, (u32, Instant)>>);
+
+impl Attempts {
+    /// Seconds to wait when `ip` is locked out now.
+    fn locked(&self, ip: IpAddr) -> Option<u64> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (n, since) = map.get(&ip)?;
+        let left = LOCKOUT.checked_sub(since.elapsed())?;
+        (*n >= MAX_FAILURES).then(|| left.as_secs().max(1))
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= ADDRESSES {
+            map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
+        }
+        let e = map.entry(ip).or_insert((0, Instant::now()));
+        if e.1.elapsed() >= LOCKOUT {
+            *e = (0, Instant::now());
+        }
+        e.0 += 1;
+    }
+
+    fn succeeded(&self, ip: IpAddr) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.remove(&ip);
+    }
+}
+
+/// `POST /login`: sets the cookie on the right token, 401 with the form otherwise; after
+/// [`MAX_FAILURES`] failures from one address within [`LOCKOUT`], 429 with `Retry-After`.
+pub async fn login(
+    State(board): State<Arc<Board>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Form(form): Form<Login>,
+) -> Response {
+    let ip = peer.ip();
+    if let Some(wait) = board.logins.locked(ip) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, wait.to_string())],
+            "too many failed logins from this address; wait and try again\n",
+        )
+            .into_response();
+    }
     let ok = match &board.token {
         None => true,
         Some(t) => constant_time_eq(form.token.trim().as_bytes(), t.as_bytes()),
     };
     if !ok {
+        board.logins.failed(ip);
         let mut res = Html(login_page(true)).into_response();
         *res.status_mut() = StatusCode::UNAUTHORIZED;
         return res;
     }
+    board.logins.succeeded(ip);
     let cookie = format!(
         "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
         form.token.trim()

@@ -44,6 +44,8 @@ pub struct Board {
     pub stop: watch::Receiver<bool>,
     /// Report sections computed per window.
     pub reports: sections::ReportCache,
+    /// Failed logins per client address, for the login rate limit.
+    pub logins: auth::Attempts,
 }
 
 /// A bound dashboard.
@@ -92,6 +94,7 @@ impl Dashboard {
                 lake: lake.clone(),
                 stop,
                 reports: sections::ReportCache::default(),
+                logins: auth::Attempts::default(),
             },
         })
     }
@@ -105,9 +108,12 @@ impl Dashboard {
     pub async fn run(self) {
         let stop = stopped(self.board.stop.clone());
         let app = router(Arc::new(self.board));
-        let _ = axum::serve(self.listener, app)
-            .with_graceful_shutdown(stop)
-            .await;
+        let _ = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await;
     }
 }
 

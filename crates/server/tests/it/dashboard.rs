@@ -122,6 +122,24 @@ fn off_loopback_every_route_needs_the_token() {
         b"token=nope",
     );
     assert_eq!(status, 401);
+    // Guessing is rate limited per address: after five failures in a minute, even the
+    // right token is answered 429 with Retry-After until the window has passed.
+    let login = |token: &str| {
+        http(
+            &board,
+            "POST",
+            "/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            format!("token={token}").as_bytes(),
+        )
+    };
+    for _ in 0..4 {
+        assert_eq!(login("guess").0, 401);
+    }
+    let (status, headers, _) = login("guess");
+    assert_eq!(status, 429, "an attempt after five failures in a minute");
+    assert!(headers.contains_key("retry-after"), "{headers:?}");
+    assert_eq!(login(TOKEN).0, 429, "locked out, right token or not");
     server.stop();
 }
 
