@@ -1,6 +1,7 @@
-//! The token check: a bearer header or the login cookie, compared in constant time.
-//! Without a valid token every route answers 401; pages get the login form with it, so a
-//! browser can log in, and the form's POST sets an HttpOnly, SameSite=Strict cookie.
+//! The token check: a bearer header compared in constant time, or the cookie of a login
+//! session. Without either every route answers 401; pages get the login form with it, so
+//! a browser can log in: the form's POST opens a server-side session and sets its random
+//! id (never the token) in an HttpOnly, SameSite=Strict cookie that expires.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -17,7 +18,48 @@ use serde::Deserialize;
 use super::Board;
 
 /// Name of the login cookie.
-pub const COOKIE: &str = "kansoku_token";
+pub const COOKIE: &str = "kansoku_session";
+
+/// How long a login lasts.
+pub const SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+/// Sessions open at most (the oldest expired ones go first; past it, a login fails).
+const MAX_SESSIONS: usize = 1_000;
+
+/// Server-side sessions: a login gets a random id for its cookie, never the token itself,
+/// so a leaked cookie expires and the token stays out of the browser. Ids live in memory:
+/// a restart logs everyone out.
+#[derive(Default)]
+pub struct Sessions(std::sync::Mutex<HashMap<String, Instant>>);
+
+impl Sessions {
+    /// A new session's id (256 random bits, hex), or `None` when no randomness is
+    /// available or too many sessions are open.
+    fn open(&self) -> Option<String> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).ok()?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|_, expires| *expires > Instant::now());
+        if map.len() >= MAX_SESSIONS {
+            return None;
+        }
+        map.insert(id.clone(), Instant::now() + SESSION_TTL);
+        Some(id)
+    }
+
+    /// Whether `id` names an open, unexpired session.
+    fn valid(&self, id: &str) -> bool {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(id).is_some_and(|expires| *expires > Instant::now())
+    }
+}
 
 /// Equality whose time depends only on the lengths, not on where the bytes differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -27,33 +69,35 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn presented(headers: &HeaderMap) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(v) = headers
+/// The bearer token and the session cookies a request carries.
+fn presented(headers: &HeaderMap) -> (Option<String>, Vec<String>) {
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        && let Some(t) = v.strip_prefix("Bearer ")
-    {
-        out.push(t.trim().to_string());
-    }
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    let mut sessions = Vec::new();
     for v in headers.get_all(header::COOKIE) {
         let Ok(v) = v.to_str() else { continue };
         for part in v.split(';') {
-            if let Some(t) = part.trim().strip_prefix(&format!("{COOKIE}=")) {
-                out.push(t.to_string());
+            if let Some(id) = part.trim().strip_prefix(&format!("{COOKIE}=")) {
+                sessions.push(id.to_string());
             }
         }
     }
-    out
+    (bearer, sessions)
 }
 
-/// Whether the request carries the token (always true when none is configured).
+/// Whether the request carries the token as a bearer header, or the cookie of an open
+/// session (always true when no token is configured).
 pub fn authorised(board: &Board, headers: &HeaderMap) -> bool {
     match &board.token {
         None => true,
-        Some(token) => presented(headers)
-            .iter()
-            .any(|t| constant_time_eq(t.as_bytes(), token.as_bytes())),
+        Some(token) => {
+            let (bearer, sessions) = presented(headers);
+            bearer.is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+                || sessions.iter().any(|id| board.sessions.valid(id))
+        }
     }
 }
 
@@ -189,9 +233,16 @@ pub async fn login(
         return res;
     }
     board.logins.succeeded(ip);
+    let Some(id) = board.sessions.open() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no session can be opened now (too many open, or no randomness); use the bearer token\n",
+        )
+            .into_response();
+    };
     let cookie = format!(
-        "{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/",
-        form.token.trim()
+        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_TTL.as_secs()
     );
     (
         StatusCode::SEE_OTHER,
@@ -251,9 +302,20 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(
             header::COOKIE,
-            "a=b; kansoku_token=xyz".parse().expect("header"),
+            "a=b; kansoku_session=xyz".parse().expect("header"),
         );
         h.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("header"));
-        assert_eq!(presented(&h), ["abc", "xyz"]);
+        assert_eq!(presented(&h), (Some("abc".into()), vec!["xyz".to_string()]));
+    }
+
+    #[test]
+    fn sessions_are_random_and_known_only_once_opened() {
+        let s = Sessions::default();
+        let a = s.open().expect("a session");
+        let b = s.open().expect("another");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert!(s.valid(&a) && s.valid(&b));
+        assert!(!s.valid("0123456789abcdef"));
     }
 }

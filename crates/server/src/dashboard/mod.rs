@@ -46,6 +46,8 @@ pub struct Board {
     pub reports: sections::ReportCache,
     /// Failed logins per client address, for the login rate limit.
     pub logins: auth::Attempts,
+    /// Open login sessions.
+    pub sessions: auth::Sessions,
 }
 
 /// A bound dashboard.
@@ -95,6 +97,7 @@ impl Dashboard {
                 stop,
                 reports: sections::ReportCache::default(),
                 logins: auth::Attempts::default(),
+                sessions: auth::Sessions::default(),
             },
         })
     }

@@ -108,12 +108,19 @@ fn off_loopback_every_route_needs_the_token() {
     assert_eq!(status, 303);
     let cookie = headers.get("set-cookie").cloned().unwrap_or_default();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Max-Age="),
         "{cookie}"
     );
+    // A session id, not the token: a leaked cookie expires and never reveals the token.
+    assert!(!cookie.contains(TOKEN), "{cookie}");
     let pair = cookie.split(';').next().unwrap_or_default().to_string();
     let (status, _, _) = http(&board, "GET", "/api/overview", &[("Cookie", &pair)], b"");
     assert_eq!(status, 200);
+    let raw = format!("kansoku_session={TOKEN}");
+    let (status, _, _) = http(&board, "GET", "/api/overview", &[("Cookie", &raw)], b"");
+    assert_eq!(status, 401, "the token is no session id");
     let (status, _, _) = http(
         &board,
         "POST",
