@@ -144,9 +144,6 @@ impl Flusher {
         let mut per_source: HashMap<&str, (u64, u64)> = HashMap::new();
         // Spool bytes each source gets back once the segment is in the lake.
         let mut freed: HashMap<&str, u64> = HashMap::new();
-        for rec in &decoded.records {
-            *freed.entry(rec.source.as_str()).or_insert(0) += rec.encoded_len();
-        }
         for (at, len, why) in &decoded.skipped {
             counts.lines += 1;
             rejects.push(serde_json::json!({
@@ -158,6 +155,7 @@ impl Flusher {
         }
         for rec in &decoded.records {
             counts.lines += 1;
+            *freed.entry(rec.source.as_str()).or_insert(0) += rec.encoded_len();
             let Some(src) = self.sources.get(&rec.source) else {
                 rejects.push(reject(rec, "this source is no longer configured"));
                 continue;

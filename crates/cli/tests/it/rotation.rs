@@ -76,6 +76,69 @@ impl Writer {
     }
 }
 
+/// One logrotate configuration over `logs/access.log` (generations may go to `logs/old`),
+/// with its state file and the lake's folder, in a temporary folder.
+struct Rotation {
+    _dir: tempfile::TempDir,
+    logs: PathBuf,
+    old: PathBuf,
+    data: PathBuf,
+    conf: PathBuf,
+    state: PathBuf,
+    dateext: bool,
+    rotated_at: u64,
+}
+
+impl Rotation {
+    /// The directives of one of [`MODES`].
+    fn new(directives: &str) -> Rotation {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let logs = dir.path().join("logs");
+        let old = logs.join("old");
+        std::fs::create_dir_all(&old).expect("mkdir");
+        let conf = write(
+            dir.path(),
+            "logrotate.conf",
+            &format!(
+                "{} {{\n{}}}\n",
+                logs.join("access.log").display(),
+                directives.replace("OLD", &old.display().to_string())
+            ),
+        );
+        Rotation {
+            data: dir.path().join("data"),
+            state: dir.path().join("logrotate.state"),
+            _dir: dir,
+            logs,
+            old,
+            conf,
+            dateext: directives.contains("dateext"),
+            rotated_at: 0,
+        }
+    }
+
+    fn writer(&self) -> Writer {
+        Writer {
+            log: self.logs.join("access.log"),
+            next: 0,
+            rest: None,
+        }
+    }
+
+    /// Finishes the line being written, then rotates.
+    fn rotate(&mut self, w: &mut Writer) {
+        w.finish_line();
+        // dateext names generations by the second (here -%s): a name taken twice makes
+        // logrotate skip the rotation. Beside a CPU hog one second apart was not enough
+        // (a name repeated once in a loaded run), so two.
+        while self.dateext && epoch_second() < self.rotated_at + 2 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        logrotate(&self.conf, &self.state);
+        self.rotated_at = epoch_second();
+    }
+}
+
 fn logrotate(conf: &Path, state: &Path) {
     let out = Command::new(system_program("logrotate"))
         .arg("-f")
@@ -123,38 +186,10 @@ fn ingest(data: &Path, logs: &Path, crash_at: Option<&str>) {
 #[test]
 fn every_logrotate_mode_keeps_each_line_once() {
     for (name, directives) in MODES {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let logs = dir.path().join("logs");
-        let old = logs.join("old");
-        std::fs::create_dir_all(&old).expect("mkdir");
-        let data = dir.path().join("data");
-        let state = dir.path().join("logrotate.state");
-        let conf = write(
-            dir.path(),
-            "logrotate.conf",
-            &format!(
-                "{} {{\n{}}}\n",
-                logs.join("access.log").display(),
-                directives.replace("OLD", &old.display().to_string())
-            ),
-        );
-        let mut w = Writer {
-            log: logs.join("access.log"),
-            next: 0,
-            rest: None,
-        };
-        let mut rotated_at = 0;
-        let mut rotate = |w: &mut Writer| {
-            w.finish_line();
-            // dateext names generations by the second (here -%s): a name taken twice makes
-            // logrotate skip the rotation. Beside a CPU hog one second apart was not enough
-            // (a name repeated once in a loaded run), so two.
-            while directives.contains("dateext") && epoch_second() < rotated_at + 2 {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            logrotate(&conf, &state);
-            rotated_at = epoch_second();
-        };
+        let mut r = Rotation::new(directives);
+        let (logs, old, data) = (r.logs.clone(), r.old.clone(), r.data.clone());
+        let mut w = r.writer();
+        let mut rotate = |w: &mut Writer| r.rotate(w);
         for round in 0..4 {
             w.append(150);
             if round % 2 == 1 {
@@ -278,23 +313,10 @@ fn rows(data: &Path) -> (i64, i64) {
 #[test]
 fn serve_follows_every_logrotate_mode_through_a_kill_and_rotations_while_down() {
     for (name, directives) in MODES {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let logs = dir.path().join("logs");
-        let old = logs.join("old");
-        std::fs::create_dir_all(&old).expect("mkdir");
-        let data = dir.path().join("data");
+        let mut r = Rotation::new(directives);
+        let data = r.data.clone();
         std::fs::create_dir_all(&data).expect("mkdir");
-        let state = dir.path().join("logrotate.state");
-        let log = logs.join("access.log");
-        let conf = write(
-            dir.path(),
-            "logrotate.conf",
-            &format!(
-                "{} {{\n{}}}\n",
-                log.display(),
-                directives.replace("OLD", &old.display().to_string())
-            ),
-        );
+        let log = r.logs.join("access.log");
         let cfg = write(
             &data,
             "serve.toml",
@@ -302,20 +324,8 @@ fn serve_follows_every_logrotate_mode_through_a_kill_and_rotations_while_down() 
                 "data_dir = {data:?}\n[spool]\nflush_after_ms = 20\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[alerts]\nstdout = false\n[[source]]\nname = \"tail\"\nkind = \"file\"\npath = {log:?}\nformat = \"combined\"\npoll_ms = 20\nrotate_wait_ms = 300\n"
             ),
         );
-        let mut w = Writer {
-            log: log.clone(),
-            next: 0,
-            rest: None,
-        };
-        let mut rotated_at = 0;
-        let mut rotate = |w: &mut Writer| {
-            w.finish_line();
-            while directives.contains("dateext") && epoch_second() < rotated_at + 2 {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            logrotate(&conf, &state);
-            rotated_at = epoch_second();
-        };
+        let mut w = r.writer();
+        let mut rotate = |w: &mut Writer| r.rotate(w);
         let mut server = crate::serve::start(&cfg, &data);
         for _ in 0..2 {
             w.append(100);

@@ -35,6 +35,10 @@ impl Health {
         let failing = metrics.flush_failing.load(Ordering::Relaxed) == 1;
         let failures = metrics.flush_failures.load(Ordering::Relaxed);
         let spool = metrics.spool_bytes.load(Ordering::Relaxed);
+        if !failing && self.open.is_none() {
+            self.base = failures;
+            return;
+        }
         let why = metrics
             .flush_error
             .lock()
@@ -87,7 +91,7 @@ impl Health {
                     out.push((a, true));
                 }
             }
-            (None, false) => self.base = failures,
+            (None, false) => {}
         }
     }
 }

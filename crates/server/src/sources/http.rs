@@ -127,7 +127,7 @@ async fn push(
         }
         Err(e) => {
             c.dropped.fetch_add(accepted, Ordering::Relaxed);
-            busy(env, &e)
+            busy(env, &e.to_string())
         }
     }
 }

@@ -27,7 +27,7 @@ use std::sync::atomic::Ordering;
 use tokio::sync::watch;
 
 use crate::metrics::{Metrics, SourceMetrics};
-use crate::spool::{Spool, record};
+use crate::spool::{Spool, SpoolError, record};
 
 /// What a running source needs.
 #[derive(Clone)]
@@ -102,7 +102,7 @@ impl SourceEnv {
     }
 
     /// Appends this source's encoded records to the spool (see [`Spool::append`]).
-    pub async fn append(&self, bytes: Vec<u8>) -> Result<(), String> {
+    pub async fn append(&self, bytes: Vec<u8>) -> Result<(), SpoolError> {
         let n = bytes.len() as u64;
         self.spool.append(bytes).await?;
         self.counters().spool_bytes.fetch_add(n, Ordering::Relaxed);
@@ -110,7 +110,7 @@ impl SourceEnv {
     }
 
     /// [`append`](Self::append) for threads outside the async runtime.
-    pub fn append_blocking(&self, bytes: Vec<u8>) -> Result<(), String> {
+    pub fn append_blocking(&self, bytes: Vec<u8>) -> Result<(), SpoolError> {
         let n = bytes.len() as u64;
         self.spool.append_blocking(bytes)?;
         self.counters().spool_bytes.fetch_add(n, Ordering::Relaxed);

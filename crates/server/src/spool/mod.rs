@@ -43,7 +43,7 @@ pub struct Sealed {
 /// Events of one append, already encoded.
 struct Append {
     bytes: Vec<u8>,
-    reply: oneshot::Sender<Result<(), String>>,
+    reply: oneshot::Sender<Result<(), SpoolError>>,
 }
 
 /// The spool's handle; cheap to clone, shared by every source.
@@ -101,32 +101,44 @@ impl Spool {
     }
 
     /// Appends encoded records; resolves once they are on disk (per the fsync policy).
-    pub async fn append(&self, bytes: Vec<u8>) -> Result<(), String> {
+    pub async fn append(&self, bytes: Vec<u8>) -> Result<(), SpoolError> {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.submit(bytes)?
-            .await
-            .map_err(|_| "the spool writer stopped".to_string())?
+        self.submit(bytes)?.await.map_err(|_| SpoolError::Stopped)?
     }
 
     /// The same for threads outside the async runtime (file tailing).
-    pub fn append_blocking(&self, bytes: Vec<u8>) -> Result<(), String> {
+    pub fn append_blocking(&self, bytes: Vec<u8>) -> Result<(), SpoolError> {
         if bytes.is_empty() {
             return Ok(());
         }
         self.submit(bytes)?
             .blocking_recv()
-            .map_err(|_| "the spool writer stopped".to_string())?
+            .map_err(|_| SpoolError::Stopped)?
     }
 
-    fn submit(&self, bytes: Vec<u8>) -> Result<oneshot::Receiver<Result<(), String>>, String> {
+    fn submit(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<oneshot::Receiver<Result<(), SpoolError>>, SpoolError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Append { bytes, reply })
-            .map_err(|_| "the spool writer stopped".to_string())?;
+            .map_err(|_| SpoolError::Stopped)?;
         Ok(rx)
     }
+}
+
+/// Why an append did not reach the spool (its events are not acknowledged).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SpoolError {
+    /// The writer thread is gone (the server is stopping).
+    #[error("the spool writer stopped")]
+    Stopped,
+    /// Writing or syncing the segment failed (a full disk); the partial write was cut off.
+    #[error("writing the spool: {0}")]
+    Write(#[source] Arc<std::io::Error>),
 }
 
 struct Open {
@@ -176,7 +188,9 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let result = self.write(&group).map_err(|e| format!("spool: {e}"));
+            let result = self
+                .write(&group)
+                .map_err(|e| SpoolError::Write(Arc::new(e)));
             fail::fail_point!("spool.append.synced", |_| std::process::abort());
             for a in group {
                 let _ = a.reply.send(result.clone());

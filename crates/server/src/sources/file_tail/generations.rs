@@ -168,6 +168,21 @@ pub fn siblings(log: &Path) -> Vec<OnDisk> {
     files
 }
 
+/// An open plain file's first bytes (up to [`IDENT`]), read without moving its position.
+pub fn first_bytes(file: &fs::File) -> Vec<u8> {
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0u8; IDENT];
+    let mut n = 0;
+    while n < IDENT {
+        match file.read_at(&mut head[n..], n as u64) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    head.truncate(n);
+    head
+}
+
 /// The first decompressed bytes of a file (up to [`IDENT`]).
 pub fn head_of(path: &Path) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(IDENT);

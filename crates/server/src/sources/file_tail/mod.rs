@@ -19,11 +19,12 @@
 //! path from its start.
 
 pub mod generations;
+mod lines;
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -32,7 +33,8 @@ use super::{SourceEnv, now_micros};
 use crate::ServeError;
 use crate::config::SourceConfig;
 use crate::spool::record;
-use generations::{IDENT, Memory, OpenAt, same};
+use generations::{Memory, OpenAt, same};
+use lines::split;
 
 /// A file source.
 pub struct FileTail {
@@ -63,9 +65,17 @@ struct Open {
     at: Cursor,
     /// Bytes read after the last newline.
     partial: Vec<u8>,
-    /// The file's first bytes (up to [`IDENT`]): its identity, and a copytruncate that
+    /// The file's first bytes (up to [`generations::IDENT`]): its identity, and a copytruncate that
     /// refilled the file past the position between two polls shows as other first bytes.
     head: Vec<u8>,
+}
+
+impl Open {
+    /// Whether the file, now starting with `head`, no longer starts as it did: truncated
+    /// and written anew in place (copytruncate).
+    fn rewritten(&self, head: &[u8]) -> bool {
+        !self.head.is_empty() && !same(head, &self.head)
+    }
 }
 
 /// A closed generation (rotated away, compressed, or logrotate's copy) to read to its
@@ -175,7 +185,7 @@ impl FileTail {
                     open = None;
                     continue;
                 }
-                Ok(m) if m.len() < o.at.pos || rewritten(&self.path, &o.head) => {
+                Ok(m) if m.len() < o.at.pos || o.rewritten(&generations::first_bytes(&o.file)) => {
                     // Copied and truncated in place: the rest of what was being read is
                     // in logrotate's copy, found by its first bytes.
                     closed.push_back(Closed {
@@ -202,7 +212,7 @@ impl FileTail {
         let known = self.memory.head_of(ino);
         let here = File::open(&self.path)
             .ok()
-            .and_then(|f| Some((f.metadata().ok()?.ino(), read_head(&f))));
+            .and_then(|f| Some((f.metadata().ok()?.ino(), generations::first_bytes(&f))));
         let in_place = match (&here, &known) {
             (Some((i, h)), Some(k)) => *i == ino && same(h, k),
             (Some((i, _)), None) => *i == ino,
@@ -322,7 +332,7 @@ impl FileTail {
             _ => (0, 0),
         };
         file.seek(SeekFrom::Start(pos)).ok()?;
-        let head = read_head(&file);
+        let head = generations::first_bytes(&file);
         self.memory.reading(inode, &head);
         self.remember(env);
         Some(Open {
@@ -359,8 +369,8 @@ impl FileTail {
         // Checked after the read: a file truncated and written anew (copytruncate)
         // before or during it gave bytes of the new content at the old offset. They are
         // dropped; the copy and the new content's start have them.
-        let head = read_head(&o.file);
-        if !o.head.is_empty() && !same(&head, &o.head) {
+        let head = generations::first_bytes(&o.file);
+        if o.rewritten(&head) {
             return Ok(Step::Rewritten);
         }
         if head.len() > o.head.len() {
@@ -382,7 +392,7 @@ impl FileTail {
         at: &mut Cursor,
         env: &SourceEnv,
         lines: &[(Vec<u8>, u64)],
-    ) -> Result<(), String> {
+    ) -> Result<(), crate::spool::SpoolError> {
         if lines.is_empty() {
             return Ok(());
         }
@@ -414,59 +424,5 @@ impl FileTail {
             at.pos = *end;
         }
         Ok(())
-    }
-}
-
-/// The complete lines of `buf` (which starts at offset `base`, after the bytes held in
-/// `partial`), each with the offset just past it; the bytes after the last newline stay
-/// in `partial`. An endless line is given up (counted as rejected) rather than held.
-fn split(partial: &mut Vec<u8>, buf: &[u8], base: u64, env: &SourceEnv) -> Vec<(Vec<u8>, u64)> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    for (i, &b) in buf.iter().enumerate() {
-        if b == b'\n' {
-            let mut line = std::mem::take(partial);
-            line.extend_from_slice(&buf[start..i]);
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            lines.push((line, base + i as u64 + 1));
-            start = i + 1;
-        }
-    }
-    partial.extend_from_slice(&buf[start..]);
-    if partial.len() > env.max_message {
-        let c = env.counters();
-        c.received.fetch_add(1, Ordering::Relaxed);
-        c.rejected.fetch_add(1, Ordering::Relaxed);
-        lines.push((Vec::new(), base + buf.len() as u64));
-        partial.clear();
-    }
-    lines
-}
-
-/// A file's first bytes (up to [`IDENT`]), read without moving its position.
-fn read_head(file: &File) -> Vec<u8> {
-    let mut head = vec![0u8; IDENT];
-    let mut n = 0;
-    while n < IDENT {
-        match file.read_at(&mut head[n..], n as u64) {
-            Ok(0) | Err(_) => break,
-            Ok(k) => n += k,
-        }
-    }
-    head.truncate(n);
-    head
-}
-
-/// Whether the file no longer starts with `head` (rewritten in place).
-fn rewritten(path: &std::path::Path, head: &[u8]) -> bool {
-    if head.is_empty() {
-        return false;
-    }
-    let mut now = vec![0u8; head.len()];
-    match File::open(path).and_then(|mut f| f.read_exact(&mut now)) {
-        Ok(()) => now != head,
-        Err(_) => false,
     }
 }
