@@ -1,0 +1,493 @@
+//! Running a loaded rule set on one request: phases 1 and 2 (what a request carries),
+//! rules in order, chains link by link, `skipAfter` jumps, `setvar` and `capture` into the
+//! transaction's `TX` collection, `ctl:` removals, and anomaly scoring. Nothing blocks:
+//! kansoku reads logs, so every rule runs as `SecRuleEngine DetectionOnly` would.
+
+use std::collections::HashMap;
+
+use crate::load::Compiled;
+use crate::operator::{Operator, Outcome, run_pattern};
+use crate::pcre::Pattern;
+use crate::request::{Request, Vars};
+use crate::rule::{Ctl, Exclusion, Flow, Link, Piece, Rule, Selector, SetOp, Step, Text, Var};
+
+/// One rule that matched (its whole chain) and logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMatch {
+    /// Index of the rule in the rule set (for [`crate::Crs::rule`]).
+    pub rule: usize,
+    /// The rule's id.
+    pub id: u32,
+    /// `msg`, expanded.
+    pub msg: String,
+    /// `logdata`, expanded.
+    pub data: String,
+    /// Name of the variable that matched last (`ARGS:id`).
+    pub var: String,
+    /// Its value after transformations (at most 256 bytes).
+    pub value: Vec<u8>,
+}
+
+/// The result of one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Rules that matched and log, in the order they ran.
+    pub matches: Vec<RuleMatch>,
+    /// The inbound anomaly score CRS computed (`tx.anomaly_score` in CRS 3,
+    /// `tx.blocking_inbound_anomaly_score` in CRS 4).
+    pub score: i64,
+    /// Whether the score reaches the configured threshold (CRS would have blocked).
+    pub attack: bool,
+    /// Bounded regexes that gave up on this request (each counted as no match).
+    pub limit_hits: u32,
+}
+
+/// Per-thread working memory, reused across requests.
+#[derive(Default)]
+pub struct Scratch {
+    vars: Vars,
+    tx: HashMap<Vec<u8>, Vec<u8>>,
+    cache: HashMap<(u32, u32), Option<Vec<u8>>>,
+    caps: Vec<Option<Vec<u8>>>,
+    ids: Vec<u32>,
+    removed_ids: Vec<(u32, u32)>,
+    removed_tags: Vec<String>,
+    removed_targets: Vec<(Scope, Exclusion)>,
+    matched_var: Vec<u8>,
+    matched_name: Vec<u8>,
+    matched_vars: Vec<(Vec<u8>, Vec<u8>)>,
+    link_matches: Vec<(Vec<u8>, Vec<u8>)>,
+    rx_cache: HashMap<Vec<u8>, Option<Pattern>>,
+    limit_hits: u32,
+    engine_off: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Scope {
+    Ids(u32, u32),
+    Tag(String),
+}
+
+enum Val {
+    Member(u32, Vec<u8>),
+    Owned(Vec<u8>, Vec<u8>),
+}
+
+impl Compiled {
+    /// Runs phases 1 and 2 on `req`. `threshold` decides [`Verdict::attack`].
+    pub fn evaluate(&self, req: &Request<'_>, s: &mut Scratch, threshold: i64) -> Verdict {
+        s.vars.fill(req);
+        s.tx.clear();
+        s.cache.clear();
+        s.removed_ids.clear();
+        s.removed_tags.clear();
+        s.removed_targets.clear();
+        s.matched_var.clear();
+        s.matched_name.clear();
+        s.matched_vars.clear();
+        s.limit_hits = 0;
+        s.engine_off = false;
+        let mut verdict = Verdict::default();
+        for phase in &self.phases[..2] {
+            let mut i = 0;
+            while i < phase.steps.len() && !s.engine_off {
+                let Step::Rule(r) = phase.steps[i] else {
+                    i += 1;
+                    continue;
+                };
+                let rule = &self.rules[r];
+                if self.removed_at_run_time(rule, s) || !self.run_rule(r, rule, s, &mut verdict) {
+                    i += 1;
+                    continue;
+                }
+                match &rule.flow {
+                    Flow::Next => i += 1,
+                    Flow::SkipAfter(_) => i = phase.jumps[i].unwrap_or(i + 1),
+                    Flow::Skip(n) => {
+                        let mut left = *n;
+                        i += 1;
+                        while left > 0 && i < phase.steps.len() {
+                            if matches!(phase.steps[i], Step::Rule(_)) {
+                                left -= 1;
+                            }
+                            i += 1;
+                        }
+                    }
+                    Flow::Allow => break,
+                }
+            }
+        }
+        verdict.score = ["blocking_inbound_anomaly_score", "anomaly_score"]
+            .iter()
+            .find_map(|k| s.tx.get(k.as_bytes()).map(|v| atoi(v)))
+            .unwrap_or(0);
+        verdict.attack = verdict.score >= threshold && threshold > 0;
+        verdict.limit_hits = s.limit_hits;
+        verdict
+    }
+
+    fn removed_at_run_time(&self, rule: &Rule, s: &Scratch) -> bool {
+        s.removed_ids
+            .iter()
+            .any(|&(a, b)| (a..=b).contains(&rule.id))
+            || s.removed_tags
+                .iter()
+                .any(|t| rule.tags.iter().any(|rt| rt == t))
+    }
+
+    /// Whether the whole chain matched; logs the match when it did.
+    fn run_rule(&self, index: usize, rule: &Rule, s: &mut Scratch, verdict: &mut Verdict) -> bool {
+        s.matched_vars.clear();
+        for link in &rule.links {
+            if !self.run_link(rule, link, s) {
+                return false;
+            }
+        }
+        if rule.log {
+            let msg = rule
+                .msg
+                .as_ref()
+                .map(|t| lossy(&expand(t, rule, s)))
+                .unwrap_or_default();
+            let data = rule
+                .logdata
+                .as_ref()
+                .map(|t| lossy(&expand(t, rule, s)))
+                .unwrap_or_default();
+            let mut value = s.matched_var.clone();
+            value.truncate(256);
+            verdict.matches.push(RuleMatch {
+                rule: index,
+                id: rule.id,
+                msg,
+                data,
+                var: lossy(&s.matched_name),
+                value,
+            });
+        }
+        true
+    }
+
+    fn run_link(&self, rule: &Rule, link: &Link, s: &mut Scratch) -> bool {
+        // Operator parameter with macros: expanded once per link run.
+        let param = link.op.macro_param().map(|t| expand(t, rule, s));
+        let dynamic_rx = match (&link.op, &param) {
+            (Operator::RxMacro(_), Some(p)) => {
+                if !s.rx_cache.contains_key(p) {
+                    let compiled = Pattern::new(&lossy(p)).ok();
+                    if s.rx_cache.len() > 256 {
+                        s.rx_cache.clear();
+                    }
+                    s.rx_cache.insert(p.clone(), compiled);
+                }
+                s.rx_cache.get(p).cloned().flatten()
+            }
+            _ => None,
+        };
+        let mut values = self.values(rule, link, s);
+        if link.targets.is_empty() {
+            // SecAction: one unconditional match.
+            values.push(Val::Owned(Vec::new(), Vec::new()));
+        }
+        s.link_matches.clear();
+        let mut any = false;
+        for val in values {
+            let (name, original, id) = match &val {
+                Val::Member(id, name) => (
+                    name.as_slice(),
+                    s.vars.members[*id as usize].value.clone(),
+                    Some(*id),
+                ),
+                Val::Owned(name, value) => (name.as_slice(), value.clone(), None),
+            };
+            let mut candidates: Vec<Vec<u8>> = Vec::new();
+            if link.multi_match {
+                let mut cur = original.clone();
+                candidates.push(cur.clone());
+                for t in &self.chains[link.chain_key] {
+                    if let Some(next) = t.apply(&cur) {
+                        cur = next;
+                        candidates.push(cur.clone());
+                    }
+                }
+            } else {
+                candidates.push(self.transformed(id, link.chain_key, &original, s));
+            }
+            for value in candidates {
+                s.caps.clear();
+                let want_caps = link.capture && !link.negated;
+                let outcome = match (&link.op, &dynamic_rx) {
+                    (Operator::RxMacro(_), Some(p)) => {
+                        run_pattern(p, &value, want_caps.then_some(&mut s.caps))
+                    }
+                    (Operator::RxMacro(_), None) => Outcome::NoMatch,
+                    (op, _) => op.run(&value, param.as_deref(), want_caps.then_some(&mut s.caps)),
+                };
+                if outcome == Outcome::LimitHit {
+                    s.limit_hits += 1;
+                }
+                let matched =
+                    (outcome == Outcome::Match) != link.negated && outcome != Outcome::LimitHit;
+                if !matched {
+                    continue;
+                }
+                any = true;
+                if want_caps {
+                    // As ModSecurity: TX:0..n for the groups up to the last that took
+                    // part (empty for one skipped on the way), none above it.
+                    let last = s.caps.iter().rposition(Option::is_some);
+                    for k in 0..10usize {
+                        let key = [b'0' + k as u8];
+                        match (last, s.caps.get(k)) {
+                            (Some(l), Some(c)) if k <= l => {
+                                s.tx.insert(key.to_vec(), c.clone().unwrap_or_default());
+                            }
+                            _ => {
+                                s.tx.remove(&key[..]);
+                            }
+                        }
+                    }
+                }
+                s.matched_var = value.clone();
+                s.matched_name = name.to_vec();
+                s.link_matches.push((name.to_vec(), value));
+                for sv in &link.setvars {
+                    setvar(sv, rule, s);
+                }
+                for c in &link.ctls {
+                    ctl(c, s);
+                }
+                if !link.multi_match {
+                    break;
+                }
+            }
+        }
+        if any {
+            s.matched_vars = std::mem::take(&mut s.link_matches);
+        }
+        any
+    }
+
+    fn transformed(
+        &self,
+        id: Option<u32>,
+        chain: usize,
+        original: &[u8],
+        s: &mut Scratch,
+    ) -> Vec<u8> {
+        let transforms = &self.chains[chain];
+        if transforms.is_empty() {
+            return original.to_vec();
+        }
+        let key = id.map(|id| (id, u32::try_from(chain).unwrap_or(u32::MAX)));
+        if let Some(k) = key
+            && let Some(v) = s.cache.get(&k)
+        {
+            return v.clone().unwrap_or_else(|| original.to_vec());
+        }
+        let mut cur: Option<Vec<u8>> = None;
+        for t in transforms {
+            let input = cur.as_deref().unwrap_or(original);
+            if let Some(next) = t.apply(input) {
+                cur = Some(next);
+            }
+        }
+        if let Some(k) = key {
+            s.cache.insert(k, cur.clone());
+        }
+        cur.unwrap_or_else(|| original.to_vec())
+    }
+
+    fn excluded(&self, rule: &Rule, link: &Link, var: Var, key: &[u8], s: &Scratch) -> bool {
+        link.exclusions
+            .iter()
+            .any(|e| e.var == var && e.selector.selects(key))
+            || s.removed_targets.iter().any(|(scope, e)| {
+                let applies = match scope {
+                    Scope::Ids(a, b) => (*a..=*b).contains(&rule.id),
+                    Scope::Tag(t) => rule.tags.iter().any(|rt| rt == t),
+                };
+                applies && e.var == var && e.selector.selects(key)
+            })
+    }
+
+    fn values(&self, rule: &Rule, link: &Link, s: &mut Scratch) -> Vec<Val> {
+        let mut out = Vec::new();
+        for t in &link.targets {
+            let mut count = 0usize;
+            match t.var {
+                Var::Tx => {
+                    let mut keys: Vec<&Vec<u8>> = s.tx.keys().collect();
+                    keys.sort();
+                    for k in keys {
+                        if t.selector.selects(k) && !self.excluded(rule, link, t.var, k, s) {
+                            count += 1;
+                            if !t.count {
+                                let mut name = b"TX:".to_vec();
+                                name.extend_from_slice(k);
+                                out.push(Val::Owned(name, s.tx[k].clone()));
+                            }
+                        }
+                    }
+                }
+                Var::MatchedVar => {
+                    count = usize::from(!s.matched_name.is_empty());
+                    if !t.count && count == 1 {
+                        out.push(Val::Owned(b"MATCHED_VAR".to_vec(), s.matched_var.clone()));
+                    }
+                }
+                Var::MatchedVarName => {
+                    count = usize::from(!s.matched_name.is_empty());
+                    if !t.count && count == 1 {
+                        out.push(Val::Owned(
+                            b"MATCHED_VAR_NAME".to_vec(),
+                            s.matched_name.clone(),
+                        ));
+                    }
+                }
+                Var::MatchedVars | Var::MatchedVarsNames => {
+                    for (name, value) in &s.matched_vars {
+                        if !t.selector.selects(name) {
+                            continue;
+                        }
+                        count += 1;
+                        if !t.count {
+                            let v = if t.var == Var::MatchedVars {
+                                value
+                            } else {
+                                name
+                            };
+                            out.push(Val::Owned(t.var.name().as_bytes().to_vec(), v.clone()));
+                        }
+                    }
+                }
+                Var::Empty(_) | Var::Unavailable(_) => {}
+                var => {
+                    s.ids.clear();
+                    s.vars.ids(var, &mut s.ids);
+                    for &id in &s.ids {
+                        let m = &s.vars.members[id as usize];
+                        if !t.selector.selects(&m.key) || self.excluded(rule, link, var, &m.key, s)
+                        {
+                            continue;
+                        }
+                        count += 1;
+                        if !t.count {
+                            let mut name = var.name().as_bytes().to_vec();
+                            if var.is_collection() {
+                                name.push(b':');
+                                name.extend_from_slice(&m.key);
+                            }
+                            out.push(Val::Member(id, name));
+                        }
+                    }
+                }
+            }
+            if t.count {
+                let mut name = b"&".to_vec();
+                name.extend_from_slice(t.var.name().as_bytes());
+                if let Selector::Key(k) = &t.selector {
+                    name.push(b':');
+                    name.extend_from_slice(k.as_bytes());
+                }
+                out.push(Val::Owned(name, count.to_string().into_bytes()));
+            }
+        }
+        out
+    }
+}
+
+fn setvar(sv: &crate::rule::SetVar, rule: &Rule, s: &mut Scratch) {
+    let name = expand(&sv.name, rule, s).to_ascii_lowercase();
+    match sv.op {
+        SetOp::Delete => {
+            s.tx.remove(&name);
+        }
+        SetOp::Set => {
+            let v = expand(&sv.value, rule, s);
+            s.tx.insert(name, v);
+        }
+        SetOp::Add | SetOp::Sub => {
+            let delta = atoi(&expand(&sv.value, rule, s));
+            let cur = s.tx.get(&name).map_or(0, |v| atoi(v));
+            let new = if sv.op == SetOp::Add {
+                cur.saturating_add(delta)
+            } else {
+                cur.saturating_sub(delta)
+            };
+            s.tx.insert(name, new.to_string().into_bytes());
+        }
+    }
+}
+
+fn ctl(c: &Ctl, s: &mut Scratch) {
+    match c {
+        Ctl::RemoveById(a, b) => s.removed_ids.push((*a, *b)),
+        Ctl::RemoveByTag(t) => s.removed_tags.push(t.clone()),
+        Ctl::RemoveTargetById(a, b, e) => s.removed_targets.push((Scope::Ids(*a, *b), e.clone())),
+        Ctl::RemoveTargetByTag(t, e) => s.removed_targets.push((Scope::Tag(t.clone()), e.clone())),
+        Ctl::EngineOff => s.engine_off = true,
+    }
+}
+
+/// Expands `%{...}` macros. Unknown macros expand to nothing, as ModSecurity does.
+fn expand(t: &Text, rule: &Rule, s: &Scratch) -> Vec<u8> {
+    if let Some(l) = t.literal() {
+        return l.to_vec();
+    }
+    let mut out = Vec::new();
+    for p in &t.0 {
+        match p {
+            Piece::Lit(l) => out.extend_from_slice(l),
+            Piece::Macro { var, key } => match (var.as_str(), key.as_deref()) {
+                ("tx", Some(k)) => {
+                    if let Some(v) = s.tx.get(k.as_bytes()) {
+                        out.extend_from_slice(v);
+                    }
+                }
+                ("matched_var", _) => out.extend_from_slice(&s.matched_var),
+                ("matched_var_name", _) => out.extend_from_slice(&s.matched_name),
+                ("rule", Some("id")) => out.extend_from_slice(rule.id.to_string().as_bytes()),
+                ("rule", Some("msg")) => {
+                    if let Some(m) = rule.msg.as_ref().and_then(Text::literal) {
+                        out.extend_from_slice(m);
+                    }
+                }
+                ("rule", Some("severity")) => {
+                    if let Some(sev) = &rule.severity {
+                        out.extend_from_slice(sev.as_bytes());
+                    }
+                }
+                (name, key) => {
+                    if let Some(v) = Var::from_name(name)
+                        && let Some(val) = s.vars.get(v, key.map(str::as_bytes))
+                    {
+                        out.extend_from_slice(val);
+                    }
+                }
+            },
+        }
+    }
+    out
+}
+
+fn atoi(s: &[u8]) -> i64 {
+    let s = s.trim_ascii();
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg { -n } else { n }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
