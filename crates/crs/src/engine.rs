@@ -3,7 +3,7 @@
 //! transaction's `TX` collection, `ctl:` removals, and anomaly scoring. Nothing blocks:
 //! kansoku reads logs, so every rule runs as `SecRuleEngine DetectionOnly` would.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::load::Compiled;
 use crate::operator::{Operator, Outcome, run_pattern};
@@ -46,7 +46,7 @@ pub struct Verdict {
 #[derive(Default)]
 pub struct Scratch {
     vars: Vars,
-    tx: HashMap<Vec<u8>, Vec<u8>>,
+    tx: BTreeMap<Vec<u8>, Vec<u8>>,
     cache: HashMap<(u32, u32), Option<Vec<u8>>>,
     caps: Vec<Option<Vec<u8>>>,
     ids: Vec<u32>,
@@ -60,7 +60,15 @@ pub struct Scratch {
     rx_cache: HashMap<Vec<u8>, Option<Pattern>>,
     limit_hits: u32,
     engine_off: bool,
+    vals: Vec<Val>,
+    /// (pure link, value) pairs known not to match, across requests.
+    memo: foldhash::HashSet<u64>,
+    /// Verdicts of requests seen before, by a 128-bit hash of what the rules read.
+    verdicts: foldhash::HashMap<u128, Verdict>,
 }
+
+/// Verdicts remembered per thread before the memory is reset.
+const VERDICT_LIMIT: usize = 1 << 16;
 
 #[derive(Debug, Clone)]
 enum Scope {
@@ -69,13 +77,65 @@ enum Scope {
 }
 
 enum Val {
-    Member(u32, Vec<u8>),
+    /// A member of the request's variables, and the variable it was read as.
+    Member(u32, Var),
     Owned(Vec<u8>, Vec<u8>),
 }
 
 impl Compiled {
     /// Runs phases 1 and 2 on `req`. `threshold` decides [`Verdict::attack`].
     pub fn evaluate(&self, req: &Request<'_>, s: &mut Scratch, threshold: i64) -> Verdict {
+        // A verdict depends on the request alone: the same request (up to what the rules
+        // read of the client address) gets the verdict it got before.
+        let key = self.request_key(req);
+        if let Some(v) = s.verdicts.get(&key) {
+            return v.clone();
+        }
+        let verdict = self.evaluate_fresh(req, s, threshold);
+        if s.verdicts.len() >= VERDICT_LIMIT {
+            s.verdicts.clear();
+        }
+        s.verdicts.insert(key, verdict.clone());
+        verdict
+    }
+
+    fn request_key(&self, req: &Request<'_>) -> u128 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut lo = foldhash::fast::FixedState::with_seed(0x6b61_6e73_6f6b_7501).build_hasher();
+        let mut hi = foldhash::fast::FixedState::with_seed(0x6b61_6e73_6f6b_7502).build_hasher();
+        let mut both = |b: &[u8]| {
+            lo.write(b);
+            lo.write_usize(b.len());
+            hi.write(b);
+            hi.write_usize(b.len());
+        };
+        both(req.method);
+        both(req.uri);
+        both(req.protocol);
+        for (k, v) in &req.headers {
+            both(k);
+            both(v);
+        }
+        match req.body {
+            Some(b) => both(b),
+            None => both(b"\0none"),
+        }
+        if self.reads_status {
+            both(&req.status.unwrap_or(0).to_le_bytes());
+        }
+        match &self.address_tests {
+            Some(ops) => {
+                for op in ops {
+                    let hit = op.run(req.remote_addr, None, None) == Outcome::Match;
+                    both(&[u8::from(hit)]);
+                }
+            }
+            None => both(req.remote_addr),
+        }
+        u128::from(lo.finish()) << 64 | u128::from(hi.finish())
+    }
+
+    fn evaluate_fresh(&self, req: &Request<'_>, s: &mut Scratch, threshold: i64) -> Verdict {
         s.vars.fill(req);
         s.tx.clear();
         s.cache.clear();
@@ -184,35 +244,54 @@ impl Compiled {
             }
             _ => None,
         };
-        let mut values = self.values(rule, link, s);
+        let mut values = std::mem::take(&mut s.vals);
+        values.clear();
+        self.values(rule, link, s, &mut values);
         if link.targets.is_empty() {
             // SecAction: one unconditional match.
             values.push(Val::Owned(Vec::new(), Vec::new()));
         }
         s.link_matches.clear();
         let mut any = false;
-        for val in values {
-            let (name, original, id) = match &val {
-                Val::Member(id, name) => (
-                    name.as_slice(),
-                    s.vars.members[*id as usize].value.clone(),
-                    Some(*id),
-                ),
-                Val::Owned(name, value) => (name.as_slice(), value.clone(), None),
+        for val in values.drain(..) {
+            // A pure link gives the same answer for the same value in every request: a
+            // value it did not match before is not looked at again.
+            let memo = match &val {
+                Val::Member(id, _) if link.pure => {
+                    let key = link.uid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ s.vars.hash(*id);
+                    if s.memo.contains(&key) {
+                        continue;
+                    }
+                    Some(key)
+                }
+                _ => None,
             };
             let mut candidates: Vec<Vec<u8>> = Vec::new();
-            if link.multi_match {
-                let mut cur = original.clone();
-                candidates.push(cur.clone());
-                for t in &self.chains[link.chain_key] {
-                    if let Some(next) = t.apply(&cur) {
-                        cur = next;
-                        candidates.push(cur.clone());
+            {
+                let (original, id): (&[u8], Option<u32>) = match &val {
+                    Val::Member(id, _) => (&s.vars.members[*id as usize].value, Some(*id)),
+                    Val::Owned(_, value) => (value, None),
+                };
+                if link.multi_match {
+                    let mut cur = original.to_vec();
+                    candidates.push(cur.clone());
+                    for t in &self.chains[link.chain_key] {
+                        if let Some(next) = t.apply(&cur) {
+                            cur = next;
+                            candidates.push(cur.clone());
+                        }
                     }
+                } else {
+                    candidates.push(transformed(
+                        &self.chains[link.chain_key],
+                        id.map(|id| (id, link.chain_key)),
+                        original,
+                        &mut s.cache,
+                    ));
                 }
-            } else {
-                candidates.push(self.transformed(id, link.chain_key, &original, s));
             }
+            let mut matched_any = false;
+            let mut limit = false;
             for value in candidates {
                 s.caps.clear();
                 let want_caps = link.capture && !link.negated;
@@ -225,21 +304,22 @@ impl Compiled {
                 };
                 if outcome == Outcome::LimitHit {
                     s.limit_hits += 1;
+                    limit = true;
                 }
                 let matched =
                     (outcome == Outcome::Match) != link.negated && outcome != Outcome::LimitHit;
                 if !matched {
                     continue;
                 }
-                any = true;
+                matched_any = true;
                 if want_caps {
                     // As ModSecurity: TX:0..n for the groups up to the last that took
                     // part (empty for one skipped on the way), none above it.
                     let last = s.caps.iter().rposition(Option::is_some);
-                    for k in 0..10usize {
-                        let key = [b'0' + k as u8];
-                        match (last, s.caps.get(k)) {
-                            (Some(l), Some(c)) if k <= l => {
+                    for k in 0..10u8 {
+                        let key = [b'0' + k];
+                        match (last, s.caps.get(usize::from(k))) {
+                            (Some(l), Some(c)) if usize::from(k) <= l => {
                                 s.tx.insert(key.to_vec(), c.clone().unwrap_or_default());
                             }
                             _ => {
@@ -248,9 +328,13 @@ impl Compiled {
                         }
                     }
                 }
-                s.matched_var = value.clone();
-                s.matched_name = name.to_vec();
-                s.link_matches.push((name.to_vec(), value));
+                let name = match &val {
+                    Val::Member(id, var) => member_name(*var, &s.vars.members[*id as usize].key),
+                    Val::Owned(name, _) => name.clone(),
+                };
+                s.matched_var.clone_from(&value);
+                s.matched_name.clone_from(&name);
+                s.link_matches.push((name, value));
                 for sv in &link.setvars {
                     setvar(sv, rule, s);
                 }
@@ -261,41 +345,19 @@ impl Compiled {
                     break;
                 }
             }
+            any |= matched_any;
+            if let Some(key) = memo.filter(|_| !matched_any && !limit) {
+                if s.memo.len() >= MEMO_LIMIT {
+                    s.memo.clear();
+                }
+                s.memo.insert(key);
+            }
         }
+        s.vals = values;
         if any {
             s.matched_vars = std::mem::take(&mut s.link_matches);
         }
         any
-    }
-
-    fn transformed(
-        &self,
-        id: Option<u32>,
-        chain: usize,
-        original: &[u8],
-        s: &mut Scratch,
-    ) -> Vec<u8> {
-        let transforms = &self.chains[chain];
-        if transforms.is_empty() {
-            return original.to_vec();
-        }
-        let key = id.map(|id| (id, u32::try_from(chain).unwrap_or(u32::MAX)));
-        if let Some(k) = key
-            && let Some(v) = s.cache.get(&k)
-        {
-            return v.clone().unwrap_or_else(|| original.to_vec());
-        }
-        let mut cur: Option<Vec<u8>> = None;
-        for t in transforms {
-            let input = cur.as_deref().unwrap_or(original);
-            if let Some(next) = t.apply(input) {
-                cur = Some(next);
-            }
-        }
-        if let Some(k) = key {
-            s.cache.insert(k, cur.clone());
-        }
-        cur.unwrap_or_else(|| original.to_vec())
     }
 
     fn excluded(&self, rule: &Rule, link: &Link, var: Var, key: &[u8], s: &Scratch) -> bool {
@@ -311,21 +373,33 @@ impl Compiled {
             })
     }
 
-    fn values(&self, rule: &Rule, link: &Link, s: &mut Scratch) -> Vec<Val> {
-        let mut out = Vec::new();
+    fn values(&self, rule: &Rule, link: &Link, s: &mut Scratch, out: &mut Vec<Val>) {
         for t in &link.targets {
             let mut count = 0usize;
             match t.var {
                 Var::Tx => {
-                    let mut keys: Vec<&Vec<u8>> = s.tx.keys().collect();
-                    keys.sort();
-                    for k in keys {
-                        if t.selector.selects(k) && !self.excluded(rule, link, t.var, k, s) {
-                            count += 1;
-                            if !t.count {
-                                let mut name = b"TX:".to_vec();
-                                name.extend_from_slice(k);
-                                out.push(Val::Owned(name, s.tx[k].clone()));
+                    let mut take = |k: &[u8], v: &[u8]| {
+                        if self.excluded(rule, link, t.var, k, s) {
+                            return;
+                        }
+                        count += 1;
+                        if !t.count {
+                            let mut name = b"TX:".to_vec();
+                            name.extend_from_slice(k);
+                            out.push(Val::Owned(name, v.to_vec()));
+                        }
+                    };
+                    match &t.selector {
+                        Selector::Key(k) => {
+                            if let Some(v) = s.tx.get(k.as_bytes()) {
+                                take(k.as_bytes(), v);
+                            }
+                        }
+                        sel => {
+                            for (k, v) in &s.tx {
+                                if sel.selects(k) {
+                                    take(k, v);
+                                }
                             }
                         }
                     }
@@ -373,12 +447,7 @@ impl Compiled {
                         }
                         count += 1;
                         if !t.count {
-                            let mut name = var.name().as_bytes().to_vec();
-                            if var.is_collection() {
-                                name.push(b':');
-                                name.extend_from_slice(&m.key);
-                            }
-                            out.push(Val::Member(id, name));
+                            out.push(Val::Member(id, var));
                         }
                     }
                 }
@@ -393,8 +462,47 @@ impl Compiled {
                 out.push(Val::Owned(name, count.to_string().into_bytes()));
             }
         }
-        out
     }
+}
+
+/// Values remembered as not matching a pure link, per thread, before the memory is reset.
+const MEMO_LIMIT: usize = 1 << 20;
+
+/// `ARGS:id`, `REQUEST_FILENAME`, ...
+fn member_name(var: Var, key: &[u8]) -> Vec<u8> {
+    let mut name = var.name().as_bytes().to_vec();
+    if var.is_collection() {
+        name.push(b':');
+        name.extend_from_slice(key);
+    }
+    name
+}
+
+/// A value after a link's transformations, cached per (member, chain) for the request.
+fn transformed(
+    transforms: &[crate::transform::Transform],
+    key: Option<(u32, usize)>,
+    original: &[u8],
+    cache: &mut HashMap<(u32, u32), Option<Vec<u8>>>,
+) -> Vec<u8> {
+    if transforms.is_empty() {
+        return original.to_vec();
+    }
+    let key = key.map(|(id, chain)| (id, u32::try_from(chain).unwrap_or(u32::MAX)));
+    if let Some(v) = key.and_then(|k| cache.get(&k)) {
+        return v.clone().unwrap_or_else(|| original.to_vec());
+    }
+    let mut cur: Option<Vec<u8>> = None;
+    for t in transforms {
+        let input = cur.as_deref().unwrap_or(original);
+        if let Some(next) = t.apply(input) {
+            cur = Some(next);
+        }
+    }
+    if let Some(k) = key {
+        cache.insert(k, cur.clone());
+    }
+    cur.unwrap_or_else(|| original.to_vec())
 }
 
 fn setvar(sv: &crate::rule::SetVar, rule: &Rule, s: &mut Scratch) {

@@ -38,6 +38,7 @@ pub struct Member {
 pub struct Vars {
     /// Every member of every request variable.
     pub members: Vec<Member>,
+    hashes: Vec<u64>,
     lists: Vec<(Var, Vec<u32>)>,
 }
 
@@ -45,6 +46,7 @@ impl Vars {
     /// Fills the variables for `req`, reusing allocations.
     pub fn fill(&mut self, req: &Request<'_>) {
         self.members.clear();
+        self.hashes.clear();
         for (_, l) in &mut self.lists {
             l.clear();
         }
@@ -131,11 +133,17 @@ impl Vars {
 
     fn push(&mut self, var: Var, key: Vec<u8>, value: Vec<u8>) {
         let id = u32::try_from(self.members.len()).unwrap_or(u32::MAX);
+        self.hashes.push(hash(&value));
         self.members.push(Member { key, value });
         match self.lists.iter_mut().find(|(v, _)| *v == var) {
             Some((_, l)) => l.push(id),
             None => self.lists.push((var, vec![id])),
         }
+    }
+
+    /// A 64-bit hash of a member's value (for remembering answers across requests).
+    pub fn hash(&self, id: u32) -> u64 {
+        self.hashes.get(id as usize).copied().unwrap_or(0)
     }
 
     /// Member ids of a request variable (`ARGS` joins `ARGS_GET` and `ARGS_POST`).
@@ -167,6 +175,15 @@ impl Vars {
             .find(|m| key.is_none_or(|k| m.key.eq_ignore_ascii_case(k)))
             .map(|m| m.value.as_slice())
     }
+}
+
+fn hash(value: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // Fixed seed: the same value hashes the same in every request of a thread.
+    let mut h = foldhash::fast::FixedState::with_seed(0x6b61_6e73_6f6b_7500).build_hasher();
+    h.write(value);
+    h.write_usize(value.len());
+    h.finish()
 }
 
 /// `%XX` decoded; a malformed escape is kept as is; `+` stays.

@@ -421,6 +421,12 @@ pub struct Link {
     pub setvars: Vec<SetVar>,
     /// `ctl:` actions.
     pub ctls: Vec<Ctl>,
+    /// A number unique in the rule set (set when loading finishes).
+    pub uid: u64,
+    /// Whether the link's answer for a value depends on that value alone: request
+    /// variables only (no `TX`, `MATCHED_*`, counts), no macro in the operator, no
+    /// `multiMatch`. Such answers are remembered across requests (set at finish).
+    pub pure: bool,
 }
 
 /// A rule: a chain of links with the metadata of its first.

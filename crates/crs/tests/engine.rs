@@ -237,3 +237,55 @@ fn hostile_rule_text_never_panics() {
         let _ = Crs::from_text(text, Path::new("."), &LoadOptions::default());
     }
 }
+
+#[test]
+fn remembered_verdicts_still_depend_on_what_rules_read_of_the_address() {
+    let c = crs(r#"
+SecRule REMOTE_ADDR "@ipMatch 10.0.0.0/8" "id:1,phase:1,log,pass"
+"#);
+    let mut scratch = Scratch::default();
+    let mut req = Request {
+        method: b"GET",
+        uri: b"/",
+        remote_addr: b"10.1.2.3",
+        ..Default::default()
+    };
+    assert_eq!(ids(&c.evaluate(&req, &mut scratch)), vec![1]);
+    req.remote_addr = b"10.9.9.9";
+    assert_eq!(ids(&c.evaluate(&req, &mut scratch)), vec![1]);
+    req.remote_addr = b"192.0.2.1";
+    assert!(ids(&c.evaluate(&req, &mut scratch)).is_empty());
+    // A rule reading the address another way makes every address its own request.
+    let c = crs(r#"
+SecRule REMOTE_ADDR "@endsWith .7" "id:2,phase:1,log,pass"
+"#);
+    req.remote_addr = b"192.0.2.7";
+    assert_eq!(ids(&c.evaluate(&req, &mut scratch)), vec![2]);
+    req.remote_addr = b"192.0.2.8";
+    assert!(ids(&c.evaluate(&req, &mut scratch)).is_empty());
+}
+
+#[test]
+fn remembered_answers_do_not_leak_between_values() {
+    let c = crs(r#"
+SecRule ARGS "@rx ^evil$" "id:1,phase:2,log,pass"
+"#);
+    let mut scratch = Scratch::default();
+    for (uri, want) in [
+        ("/?a=good", false),
+        ("/?a=evil", true),
+        ("/?b=good&a=evil", true),
+        ("/?a=good", false),
+    ] {
+        let req = Request {
+            method: b"GET",
+            uri: uri.as_bytes(),
+            ..Default::default()
+        };
+        assert_eq!(
+            !c.evaluate(&req, &mut scratch).matches.is_empty(),
+            want,
+            "{uri}"
+        );
+    }
+}

@@ -120,6 +120,13 @@ pub struct Compiled {
     pub chains: Vec<Vec<Transform>>,
     /// What loading found.
     pub report: LoadReport,
+    /// How the client address enters a request's verdict: `Some(ops)` when every rule of
+    /// phases 1–2 that reads `REMOTE_ADDR` tests it with a fixed `@ipMatch` list (the
+    /// verdict then depends on those answers, not on the address), `None` when a rule
+    /// reads it otherwise.
+    pub address_tests: Option<Vec<Operator>>,
+    /// Whether a rule of phases 1–2 reads `RESPONSE_STATUS`.
+    pub reads_status: bool,
 }
 
 /// One phase's run list.
@@ -678,6 +685,8 @@ impl Loader {
             multi_match,
             setvars,
             ctls,
+            uid: 0,
+            pure: false,
         };
 
         let index = match continuing {
@@ -793,6 +802,28 @@ impl Loader {
             // Nothing CRS-like was read; the settings still apply.
             let _ = self.text(&text, "kansoku settings", Path::new("."));
         }
+        let mut uid = 0u64;
+        for rule in &mut self.rules {
+            for link in &mut rule.links {
+                uid += 1;
+                link.uid = uid;
+                link.pure = !link.multi_match
+                    && link.op.macro_param().is_none()
+                    && !matches!(link.op, Operator::RxMacro(_))
+                    && !link.targets.is_empty()
+                    && link.targets.iter().all(|t| {
+                        !t.count
+                            && !matches!(
+                                t.var,
+                                Var::Tx
+                                    | Var::MatchedVar
+                                    | Var::MatchedVarName
+                                    | Var::MatchedVars
+                                    | Var::MatchedVarsNames
+                            )
+                    });
+            }
+        }
         let mut phases = Vec::new();
         for p in 1..=5u8 {
             let steps: Vec<Step> = self
@@ -831,11 +862,36 @@ impl Loader {
             .zip(&self.removed)
             .filter(|(r, rm)| !**rm && r.phase <= 2)
             .count();
+        let mut address_tests = Some(Vec::new());
+        let mut reads_status = false;
+        for (rule, removed) in self.rules.iter().zip(&self.removed) {
+            if *removed || rule.phase > 2 {
+                continue;
+            }
+            for link in &rule.links {
+                for t in &link.targets {
+                    reads_status |= t.var == Var::ResponseStatus;
+                    if t.var != Var::RemoteAddr {
+                        continue;
+                    }
+                    match (&link.op, &mut address_tests) {
+                        (Operator::IpMatch(_), Some(ops))
+                            if link.transforms.is_empty() && !t.count =>
+                        {
+                            ops.push(link.op.clone())
+                        }
+                        _ => address_tests = None,
+                    }
+                }
+            }
+        }
         Compiled {
             rules: self.rules,
             phases,
             chains: self.chains,
             report: self.report,
+            address_tests,
+            reads_status,
         }
     }
 }
