@@ -23,6 +23,7 @@ mod hourly;
 pub mod leaks;
 mod monthly;
 pub mod period;
+mod probes;
 mod query;
 pub mod stats;
 mod tor;
@@ -33,6 +34,7 @@ use kansoku_report::model::{Block, Meta, Report, SCHEMA_VERSION, Section, Text, 
 
 pub use error::AnalyzeError;
 pub use period::{Period, ReportRequest, default_period};
+pub use probes::ProbeParams;
 
 /// Builds the observation report for the request's period and tenant.
 pub async fn build_report(
@@ -58,6 +60,7 @@ pub async fn build_report(
             ),
             vec![Block::TopCategoriesPerMonth(top)],
         ),
+        probes::section(ctx, req).await?,
     ];
     sections.extend(firewall::sections(ctx, req).await?);
     sections.extend(tor::sections(ctx, req).await?);

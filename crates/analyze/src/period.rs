@@ -7,6 +7,7 @@ use datafusion::prelude::SessionContext;
 use kansoku_report::Lang;
 
 use crate::AnalyzeError;
+use crate::probes::ProbeParams;
 use crate::stats::SpikeParams;
 
 /// An inclusive range of local days.
@@ -63,6 +64,8 @@ pub struct ReportRequest {
     pub top_n: u32,
     /// Spike detection parameters (hourly).
     pub spike: SpikeParams,
+    /// When probe detections make a distributed campaign (the WAF chapter's table).
+    pub probes: ProbeParams,
     /// Title override (empty: the locale's title).
     pub title: String,
     /// Generation time to print (tests fix it; `None` = now).
@@ -79,6 +82,7 @@ impl ReportRequest {
             tz: default_tz(lang),
             top_n: 3,
             spike: SpikeParams::hourly(),
+            probes: ProbeParams::default(),
             title: String::new(),
             now: None,
         }

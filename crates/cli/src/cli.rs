@@ -26,6 +26,13 @@ pub struct Cli {
     /// A rule file that does not load is an error, not a warning (`[detect] strict`).
     #[arg(long, global = true)]
     pub strict: bool,
+    /// OWASP Core Rule Set folder to run beside the rules (`[detect] crs`) [default:
+    /// Debian's /usr/share/modsecurity-crs when installed].
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "no_crs")]
+    pub crs: Option<PathBuf>,
+    /// Do not run the OWASP Core Rule Set (`[detect] crs = "off"`).
+    #[arg(long, global = true)]
+    pub no_crs: bool,
     /// Configuration file [default: ./kansoku.toml when it exists].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,

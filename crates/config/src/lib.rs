@@ -116,7 +116,7 @@ impl Default for EnrichConfig {
 }
 
 /// `[detect]`: which rules run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectConfig {
     /// Extra folders of native YAML rules, loaded after the built-in pack.
@@ -125,6 +125,46 @@ pub struct DetectConfig {
     pub sigma: Vec<PathBuf>,
     /// Fail when any rule file is broken, instead of skipping it with a warning.
     pub strict: bool,
+    /// The OWASP Core Rule Set, run beside the rules: `"auto"` (Debian's
+    /// `/usr/share/modsecurity-crs` when the `modsecurity-crs` package is installed),
+    /// `"off"`, or a CRS folder (Debian's layout or a release folder with `rules/`).
+    pub crs: String,
+    /// CRS paranoia level, 1 (fewest false positives) to 4.
+    pub crs_paranoia_level: u8,
+    /// CRS inbound anomaly score at which a request counts as an attack (CRS's default 5:
+    /// one critical rule).
+    pub crs_threshold: i64,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            rules: Vec::new(),
+            sigma: Vec::new(),
+            strict: false,
+            crs: "auto".into(),
+            crs_paranoia_level: 1,
+            crs_threshold: 5,
+        }
+    }
+}
+
+/// Where Debian's `modsecurity-crs` package installs the Core Rule Set.
+pub const DEBIAN_CRS_DIR: &str = "/usr/share/modsecurity-crs";
+
+impl DetectConfig {
+    /// The CRS folder to load, if any: `crs = "off"` → none; `"auto"` (or empty) →
+    /// Debian's folder when it holds rules; otherwise the folder named.
+    pub fn crs_dir(&self) -> Option<PathBuf> {
+        match self.crs.trim() {
+            "off" | "false" | "no" => None,
+            "auto" | "" => {
+                let dir = PathBuf::from(DEBIAN_CRS_DIR);
+                dir.join("rules").is_dir().then_some(dir)
+            }
+            path => Some(PathBuf::from(path)),
+        }
+    }
 }
 
 /// `[report]`: defaults for `kansoku report`.

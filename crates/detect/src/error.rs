@@ -48,4 +48,13 @@ pub enum LoadError {
     /// The compiled automaton or regex set could not be built (too large).
     #[error("cannot compile the rule set: {0}")]
     Compile(String),
+    /// The OWASP Core Rule Set could not be loaded.
+    #[error("cannot load the Core Rule Set from {dir}")]
+    Crs {
+        /// The CRS folder.
+        dir: PathBuf,
+        /// The cause.
+        #[source]
+        source: kansoku_crs::LoadError,
+    },
 }

@@ -23,6 +23,7 @@
 
 mod builtin;
 mod compile;
+pub mod crs;
 mod docs;
 mod error;
 pub mod eval;
@@ -32,6 +33,7 @@ mod lint;
 mod matcher;
 pub mod model;
 mod native;
+pub mod probes;
 mod ruleset;
 pub mod sigma;
 pub mod transform;

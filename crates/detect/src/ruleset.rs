@@ -6,15 +6,16 @@ use std::sync::Arc;
 use kansoku_event::HttpRequest;
 
 use crate::compile::Engine;
+use crate::crs::CrsMatcher;
 use crate::error::{LoadError, LoadWarning};
 use crate::matcher::{Hit, Scratch};
 use crate::model::Rule;
-use crate::{builtin, native, sigma};
+use crate::{builtin, native, probes, sigma};
 
 /// Where to load rules from.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// Include the built-in pack (default true).
+    /// Include the built-in pack (default true): the YAML rules and the probe lists.
     pub builtin: bool,
     /// Folders of native YAML rules (searched recursively for `.yaml`/`.yml`).
     pub rule_dirs: Vec<PathBuf>,
@@ -22,6 +23,8 @@ pub struct LoadOptions {
     pub sigma_dirs: Vec<PathBuf>,
     /// Fail on the first broken rule instead of skipping it with a warning.
     pub strict: bool,
+    /// The OWASP Core Rule Set, run beside the rules (none by default).
+    pub crs: Option<crate::crs::CrsOptions>,
 }
 
 impl Default for LoadOptions {
@@ -31,6 +34,7 @@ impl Default for LoadOptions {
             rule_dirs: Vec::new(),
             sigma_dirs: Vec::new(),
             strict: false,
+            crs: None,
         }
     }
 }
@@ -46,6 +50,7 @@ pub(crate) struct Compiled {
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     pub(crate) inner: Arc<Compiled>,
+    crs: Option<Arc<kansoku_crs::Crs>>,
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
@@ -121,6 +126,9 @@ impl RuleSet {
                 rules.extend(r);
                 warnings.extend(w);
             }
+            let (r, w) = probes::rules_of(builtin::PROBE_LISTS);
+            rules.extend(r);
+            warnings.extend(w);
         }
         for dir in &opts.rule_dirs {
             let mut files = Vec::new();
@@ -164,7 +172,16 @@ impl RuleSet {
         {
             return Err(LoadError::Rule(w.clone()));
         }
-        Ok((RuleSet::from_rules(rules)?, warnings))
+        let mut set = RuleSet::from_rules(rules)?;
+        if let Some(crs) = &opts.crs {
+            let loaded = crs.load().map_err(|source| LoadError::Crs {
+                dir: crs.dir.clone(),
+                source,
+            })?;
+            warnings.extend(crs_warnings(&crs.dir, &loaded));
+            set.crs = Some(Arc::new(loaded));
+        }
+        Ok((set, warnings))
     }
 
     /// Compiles an explicit list of rules.
@@ -179,6 +196,7 @@ impl RuleSet {
                 stateless,
                 windowed,
             }),
+            crs: None,
         })
     }
 
@@ -192,11 +210,17 @@ impl RuleSet {
         self.inner.rules.iter().find(|r| r.id == id)
     }
 
+    /// The OWASP Core Rule Set loaded beside the rules, if any.
+    pub fn crs(&self) -> Option<&kansoku_crs::Crs> {
+        self.crs.as_deref()
+    }
+
     /// A per-thread matching handle.
     pub fn matcher(&self) -> Matcher {
         Matcher {
             set: self.clone(),
             scratch: Scratch::default(),
+            crs: self.crs.clone().map(CrsMatcher::new),
         }
     }
 }
@@ -206,6 +230,7 @@ impl RuleSet {
 pub struct Matcher {
     set: RuleSet,
     scratch: Scratch,
+    crs: Option<CrsMatcher>,
 }
 
 impl Matcher {
@@ -218,6 +243,9 @@ impl Matcher {
         for &local in &self.scratch.matched {
             let rule = &inner.rules[inner.stateless.rules[local as usize]];
             record(req, rule);
+        }
+        if let Some(crs) = &mut self.crs {
+            crs.apply(req);
         }
     }
 
@@ -248,6 +276,9 @@ impl Matcher {
                 rule.category.as_str(),
             ));
         }
+        if let Some(crs) = &mut self.crs {
+            hits.extend(crs.explain(req));
+        }
         hits
     }
 }
@@ -264,4 +295,37 @@ pub(crate) fn record(req: &mut HttpRequest, rule: &Rule) {
     if req.tool.is_none() {
         req.tool.clone_from(&rule.tool);
     }
+}
+
+/// What loading CRS found that a log cannot run, as warnings printed once: a pattern that
+/// failed (rule by rule), then one summary line.
+fn crs_warnings(dir: &Path, crs: &kansoku_crs::Crs) -> Vec<LoadWarning> {
+    let r = crs.report();
+    let warn = |message: String| LoadWarning {
+        file: dir.display().to_string(),
+        line: None,
+        rule_id: None,
+        message,
+    };
+    let mut out: Vec<LoadWarning> = r
+        .disabled
+        .iter()
+        .map(|(id, reason)| warn(format!("CRS rule {id} is off: {reason}")))
+        .collect();
+    let vars: Vec<String> = r
+        .log_invisible
+        .iter()
+        .map(|(var, rules)| format!("{var} {}", rules.len()))
+        .collect();
+    let ops: Vec<&str> = r.unsupported_operators.keys().map(String::as_str).collect();
+    out.push(warn(format!(
+        "CRS at paranoia level {}: {} request rules; {} off because they read only headers logs \
+         do not show; variables a log never fills, read by (rules): {}; operators not run: {}",
+        crs.paranoia_level(),
+        r.request_rules,
+        r.invisible_headers.len(),
+        vars.join(", "),
+        ops.join(", ")
+    )));
+    out
 }

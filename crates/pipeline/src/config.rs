@@ -30,6 +30,14 @@ impl Context {
             rule_dirs: config.detect.rules.clone(),
             sigma_dirs: config.detect.sigma.clone(),
             strict: config.detect.strict,
+            crs: config
+                .detect
+                .crs_dir()
+                .map(|dir| kansoku_detect::crs::CrsOptions {
+                    dir,
+                    paranoia_level: config.detect.crs_paranoia_level,
+                    threshold: config.detect.crs_threshold,
+                }),
             ..LoadOptions::default()
         };
         let (rules, warnings) =

@@ -3,4 +3,5 @@
 
 mod firewall;
 mod lake;
+mod probes;
 mod tor;

@@ -51,15 +51,20 @@ pub fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<u8> {
         None => floors::CHECKED_IN.to_string(),
     };
     let floors = Floors::parse(&text)?;
+    let rules = super::rules::load(config)?;
     let name = args.profile.clone().unwrap_or_else(|| {
-        if config.detect.sigma.is_empty() {
-            "builtin".into()
+        let base = if config.detect.sigma.is_empty() {
+            "builtin"
         } else {
-            "sigma-web".into()
+            "sigma-web"
+        };
+        if rules.crs().is_some() {
+            format!("{base}+crs")
+        } else {
+            base.into()
         }
     });
     let profile = floors.profile(&name)?;
-    let rules = super::rules::load(config)?;
     let report = kansoku_detect::eval::run(&rules, &args.data, &Parsers)
         .with_context(|| format!("evaluating over {}", args.data.display()))?;
     println!("{report}");

@@ -51,6 +51,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     config.detect.sigma.extend(cli.sigma);
     config.detect.strict |= cli.strict;
+    if let Some(dir) = cli.crs {
+        config.detect.crs = dir.display().to_string();
+    }
+    if cli.no_crs {
+        config.detect.crs = "off".into();
+    }
     match cli.command {
         Command::Ingest(args) => ingest::run(&config, args),
         Command::Sql(args) => sql::run(&config, args),

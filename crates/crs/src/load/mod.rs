@@ -94,8 +94,8 @@ pub struct LoadReport {
     pub backtracking: Vec<u32>,
     /// Operators kansoku does not run, with the rules that use them.
     pub unsupported_operators: BTreeMap<String, Vec<u32>>,
-    /// Variables a log never fills, with the rules that read them (those rules can only
-    /// see an empty variable).
+    /// Variables a log never fills, with the rules of phases 1–2 that read them (those
+    /// rules can only see an empty variable; response phases never run on a log).
     pub log_invisible: BTreeMap<String, Vec<u32>>,
     /// Directives read but without effect on logs (engine settings, audit log, ...).
     pub ignored_directives: BTreeMap<String, usize>,
@@ -741,7 +741,13 @@ impl Loader {
             }
             _ => {}
         }
-        for t in &link.targets {
+        let request_phase = self
+            .rules
+            .iter()
+            .rev()
+            .find(|r| r.id == id)
+            .is_none_or(|r| r.phase <= 2);
+        for t in link.targets.iter().filter(|_| request_phase) {
             if matches!(t.var, Var::Empty(_) | Var::Unavailable(_)) {
                 let list = self
                     .report

@@ -35,16 +35,22 @@ pub struct Profile {
     pub false_positives: Vec<Ceiling>,
 }
 
-/// A recall floor.
+/// A recall floor: a share, a count, or both.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecallFloor {
     /// Corpus, as the report names it (`sqli-* (raw)`, `crowdsec hub`).
     pub corpus: String,
-    /// Category, as the report names it (`sqli`; `all` for every CrowdSec entry).
+    /// Category, as the report names it (`sqli`; `all` for every CrowdSec entry; `probe`
+    /// for the elastic log's lines a probe list flagged).
     pub category: String,
     /// Lowest share flagged, percent.
-    pub min_percent: f64,
+    #[serde(default)]
+    pub min_percent: Option<f64>,
+    /// Fewest items flagged (for a log whose attacks are counted, not labelled: the
+    /// elastic log's probes).
+    #[serde(default)]
+    pub min_count: Option<usize>,
 }
 
 /// A false-positive ceiling: a share, a count, or both.
@@ -53,7 +59,8 @@ pub struct RecallFloor {
 pub struct Ceiling {
     /// Corpus, as the report names it (`false_positives (raw)`, `elastic apache log`).
     pub corpus: String,
-    /// Category (`any` for the elastic log: a line flagged with anything).
+    /// Category (for the elastic log: `any`, a line flagged with anything; `other`, a line
+    /// flagged by no probe list).
     pub category: String,
     /// Highest share flagged, percent.
     pub max_percent: Option<f64>,
@@ -121,12 +128,28 @@ impl EvalReport {
                 total: c.total,
             })
             .collect();
-        out.push(Measure {
-            corpus: "elastic apache log".into(),
-            category: "any".into(),
-            hits: self.elastic_flagged.len(),
-            total: self.elastic_lines,
-        });
+        let probes = self.elastic_flagged.iter().filter(|l| l.probe).count();
+        for (category, hits) in [
+            ("any", self.elastic_flagged.len()),
+            ("probe", probes),
+            ("other", self.elastic_flagged.len() - probes),
+        ] {
+            out.push(Measure {
+                corpus: "elastic apache log".into(),
+                category: category.into(),
+                hits,
+                total: self.elastic_lines,
+            });
+        }
+        if let Some(crs) = &self.crs {
+            let (hits, total, _) = crs.totals();
+            out.push(Measure {
+                corpus: CRS_CORPUS.into(),
+                category: "all".into(),
+                hits,
+                total,
+            });
+        }
         let mut by_cat: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for c in &self.crowdsec {
             let passed = usize::from(c.passed());
@@ -146,6 +169,9 @@ impl EvalReport {
     }
 }
 
+/// The corpus name of CRS conformance in the floors file.
+pub const CRS_CORPUS: &str = "crs regression tests (log-visible)";
+
 impl Profile {
     /// Every floor and ceiling `measures` miss, in words; empty when all hold.
     pub fn check(&self, measures: &[Measure]) -> Vec<String> {
@@ -156,21 +182,34 @@ impl Profile {
         };
         let mut missed = Vec::new();
         for f in &self.recall {
-            match find(&f.corpus, &f.category) {
-                None => missed.push(format!(
+            let Some(m) = find(&f.corpus, &f.category) else {
+                missed.push(format!(
                     "recall {} / {}: not measured by this run",
                     f.corpus, f.category
-                )),
-                Some(m) if m.percent() < f.min_percent => missed.push(format!(
-                    "recall {} / {}: {:.2}% ({}/{}) is below the floor {:.2}%",
+                ));
+                continue;
+            };
+            if f.min_percent.is_none() && f.min_count.is_none() {
+                missed.push(format!(
+                    "recall {} / {}: the floor names neither min_percent nor min_count",
+                    f.corpus, f.category
+                ));
+            }
+            if let Some(min) = f.min_percent.filter(|min| m.percent() < *min) {
+                missed.push(format!(
+                    "recall {} / {}: {:.2}% ({}/{}) is below the floor {min:.2}%",
                     f.corpus,
                     f.category,
                     m.percent(),
                     m.hits,
                     m.total,
-                    f.min_percent
-                )),
-                Some(_) => {}
+                ));
+            }
+            if let Some(min) = f.min_count.filter(|min| m.hits < *min) {
+                missed.push(format!(
+                    "recall {} / {}: {} flagged is below the floor {min}",
+                    f.corpus, f.category, m.hits
+                ));
             }
         }
         for c in &self.false_positives {
@@ -220,6 +259,7 @@ mod tests {
 recall = [
   { corpus = "sqli-* (raw)", category = "sqli", min_percent = 98.0 },
   { corpus = "crowdsec hub", category = "all", min_percent = 30.0 },
+  { corpus = "elastic apache log", category = "probe", min_count = 50 },
 ]
 false_positives = [
   { corpus = "false_positives (raw)", category = "sqli", max_percent = 2.0 },
@@ -233,6 +273,7 @@ false_positives = [
         let measures = [
             measure("sqli-* (raw)", "sqli", 99, 100),
             measure("crowdsec hub", "all", 30, 100),
+            measure("elastic apache log", "probe", 50, 10_000),
             measure("false_positives (raw)", "sqli", 2, 100),
             measure("elastic apache log", "any", 0, 10_000),
         ];
@@ -246,15 +287,53 @@ false_positives = [
         let measures = [
             measure("sqli-* (raw)", "sqli", 97, 100),
             // crowdsec hub / all not measured: a miss, not a pass.
+            measure("elastic apache log", "probe", 49, 10_000),
             measure("false_positives (raw)", "sqli", 3, 100),
             measure("elastic apache log", "any", 1, 10_000),
         ];
         let missed = floors.profile("builtin").expect("there").check(&measures);
-        assert_eq!(missed.len(), 4, "{missed:?}");
+        assert_eq!(missed.len(), 5, "{missed:?}");
         assert!(missed[0].contains("97.00% (97/100) is below the floor 98.00%"));
         assert!(missed[1].contains("crowdsec hub / all: not measured"));
-        assert!(missed[2].contains("3.00% (3/100) is above the ceiling 2.00%"));
-        assert!(missed[3].contains("1 flagged is above the ceiling 0"));
+        assert!(missed[2].contains("probe: 49 flagged is below the floor 50"));
+        assert!(missed[3].contains("3.00% (3/100) is above the ceiling 2.00%"));
+        assert!(missed[4].contains("1 flagged is above the ceiling 0"));
+    }
+
+    #[test]
+    fn the_elastic_log_counts_probe_lines_apart_from_the_rest() {
+        let line = |n: usize, probe: bool| crate::eval::FlaggedLine {
+            line: n,
+            text: String::new(),
+            categories: vec!["scanner".into()],
+            rule_ids: vec![if probe { "probe-x" } else { "scanner-x" }.into()],
+            probe,
+        };
+        let report = EvalReport {
+            elastic_lines: 100,
+            elastic_flagged: vec![line(1, true), line(2, true), line(3, false)],
+            ..EvalReport::default()
+        };
+        let measures = report.measures();
+        let hits = |category: &str| {
+            measures
+                .iter()
+                .find(|m| m.corpus == "elastic apache log" && m.category == category)
+                .map(|m| m.hits)
+        };
+        assert_eq!(
+            (hits("any"), hits("probe"), hits("other")),
+            (Some(3), Some(2), Some(1))
+        );
+        let floors = Floors::parse(
+            "[profile.p]\nrecall = [{ corpus = \"elastic apache log\", category = \"probe\" }]\n",
+        )
+        .expect("valid");
+        let missed = floors.profile("p").expect("there").check(&measures);
+        assert!(
+            missed[0].contains("neither min_percent nor min_count"),
+            "{missed:?}"
+        );
     }
 
     #[test]

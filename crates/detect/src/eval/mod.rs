@@ -7,7 +7,8 @@
 //!   parameter, raw (as the file has it) and URL-encoded once more; recall = share flagged
 //!   with the expected category.
 //! - libinjection `false_positives.txt`: the same placement; how many are flagged as sqli/xss.
-//! - the elastic Apache log (10,000 real lines): every flagged line is listed.
+//! - the elastic Apache log (10,000 real lines): every flagged line is listed, those a
+//!   probe list flagged (`rules/probes/`) counted apart from the rest.
 //! - CrowdSec hub tests ([`crowdsec`]): every scenario entry counted, each held to the
 //!   hub's own `scenario.assert`.
 //!
@@ -35,9 +36,12 @@ use std::time::Instant;
 
 use kansoku_event::{Category, HttpRequest};
 
-pub use report::{CorpusResult, CrowdsecOutcome, CrowdsecResult, EvalReport, FlaggedLine};
+pub use report::{
+    CorpusResult, CrowdsecOutcome, CrowdsecResult, CrsConformance, EvalReport, FlaggedLine,
+};
 
 use crate::example::set_target;
+use crate::probes::is_probe_rule;
 use crate::ruleset::{Matcher, RuleSet};
 use crate::window::Windows;
 
@@ -244,6 +248,7 @@ pub fn run(rules: &RuleSet, data: &Path, reader: &dyn LogReader) -> Result<EvalR
                     .copied()
                     .unwrap_or("")
                     .to_string(),
+                probe: req.rule_ids.iter().any(|id| is_probe_rule(id)),
                 categories: req.categories,
                 rule_ids: req.rule_ids,
             });
@@ -253,5 +258,51 @@ pub fn run(rules: &RuleSet, data: &Path, reader: &dyn LogReader) -> Result<EvalR
     report.elastic_nanos = start.elapsed().as_nanos();
 
     report.crowdsec = crowdsec::run(rules, &data.join("crowdsec-hub-tests"), reader)?;
+    if let Some(crs) = rules.crs() {
+        report.crs = Some(crs_conformance(
+            crs.dir(),
+            &data.join("crs-3.3.4-regression-tests/tests/regression/tests"),
+        )?);
+    }
     Ok(report)
 }
+
+/// CRS's own regression tests on the stages a log can show, run as CRS's CI runs them:
+/// paranoia level 4, with the argument limits and UTF-8 check crs-setup.conf offers.
+pub fn crs_conformance(crs_dir: &Path, tests: &Path) -> Result<CrsConformance, EvalError> {
+    use kansoku_crs::conformance::{self, Suite};
+    let opts = kansoku_crs::LoadOptions {
+        paranoia_level: 4,
+        extra: Some(CONFORMANCE_SETTINGS.into()),
+        ..kansoku_crs::LoadOptions::default()
+    };
+    let crs = kansoku_crs::Crs::load(crs_dir, &opts).map_err(|e| EvalError::Format {
+        path: crs_dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let suite = Suite::read(tests, &crs).map_err(|e| EvalError::Format {
+        path: tests.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let outcomes = conformance::run(&crs, &suite);
+    let failures = outcomes
+        .iter()
+        .filter(|o| !o.passed)
+        .map(|o| {
+            let s = &suite.stages[o.stage];
+            format!(
+                "{}: missing {:?} unwanted {:?}",
+                s.title, o.missing, o.unwanted
+            )
+        })
+        .collect();
+    Ok(CrsConformance {
+        files: conformance::tally(&suite, &outcomes).into_iter().collect(),
+        failures,
+    })
+}
+
+/// What CRS's test setup turns on that Debian's crs-setup.conf leaves commented out.
+pub const CONFORMANCE_SETTINGS: &str = "SecAction \"id:9000001,phase:1,nolog,pass,t:none,\
+    setvar:tx.crs_validate_utf8_encoding=1,setvar:tx.max_num_args=255,\
+    setvar:tx.arg_name_length=100,setvar:tx.arg_length=400,setvar:tx.total_arg_length=64000\"";

@@ -60,6 +60,8 @@ pub struct FlaggedLine {
     pub categories: Vec<String>,
     /// Rules that matched.
     pub rule_ids: Vec<String>,
+    /// Whether a probe list flagged it (a listed path the site answered 403/404/410).
+    pub probe: bool,
 }
 
 /// One scenario entry of a CrowdSec hub test's `config.yaml`.
@@ -148,6 +150,27 @@ pub struct EvalReport {
     pub elastic_nanos: u128,
     /// Every scenario entry of the CrowdSec hub tests, evaluable or not.
     pub crowdsec: Vec<CrowdsecResult>,
+    /// CRS's regression tests on the stages a log can show, when CRS is loaded and the
+    /// tests are in the data folder.
+    pub crs: Option<CrsConformance>,
+}
+
+/// CRS conformance: per rule file (passed, run, skipped), and the stages that failed.
+#[derive(Debug, Clone, Default)]
+pub struct CrsConformance {
+    /// Per rule file.
+    pub files: Vec<(String, kansoku_crs::conformance::Tally)>,
+    /// `title: missing [...] unwanted [...]` for each failed stage.
+    pub failures: Vec<String>,
+}
+
+impl CrsConformance {
+    /// Stages passed and run, over all files.
+    pub fn totals(&self) -> (usize, usize, usize) {
+        self.files.iter().fold((0, 0, 0), |(p, r, s), (_, t)| {
+            (p + t.passed, r + t.run, s + t.skipped)
+        })
+    }
 }
 
 impl fmt::Display for EvalReport {
@@ -175,16 +198,18 @@ impl fmt::Display for EvalReport {
         };
         writeln!(
             f,
-            "\nelastic apache log: {} requests ({} lines rejected), {} flagged, {ns:.0} ns/line",
+            "\nelastic apache log: {} requests ({} lines rejected), {} flagged ({} by probe lists), {ns:.0} ns/line",
             self.elastic_lines,
             self.elastic_rejected,
-            self.elastic_flagged.len()
+            self.elastic_flagged.len(),
+            self.elastic_flagged.iter().filter(|l| l.probe).count()
         )?;
         for l in &self.elastic_flagged {
             writeln!(
                 f,
-                "  line {:>5} [{}] {}",
+                "  line {:>5} {:<5} [{}] {}",
                 l.line,
+                if l.probe { "probe" } else { "" },
                 l.categories.join(","),
                 l.text.chars().take(160).collect::<String>()
             )?;
@@ -225,6 +250,29 @@ impl fmt::Display for EvalReport {
         for c in &self.crowdsec {
             if let CrowdsecOutcome::NotEvaluable(why) = &c.outcome {
                 writeln!(f, "  n/a  {:<36} {:<42} {why}", c.test, c.scenario)?;
+            }
+        }
+        if let Some(crs) = &self.crs {
+            let (passed, run, skipped) = crs.totals();
+            writeln!(
+                f,
+                "\nCRS regression tests, log-visible stages: {passed} of {run} passed ({:.1}%), {skipped} not log-visible",
+                100.0 * passed as f64 / run.max(1) as f64
+            )?;
+            writeln!(
+                f,
+                "  {:<46} {:>6} {:>5} {:>8}",
+                "rule file", "passed", "run", "skipped"
+            )?;
+            for (file, t) in &crs.files {
+                writeln!(
+                    f,
+                    "  {file:<46} {:>6} {:>5} {:>8}",
+                    t.passed, t.run, t.skipped
+                )?;
+            }
+            for fail in &crs.failures {
+                writeln!(f, "  FAIL {fail}")?;
             }
         }
         Ok(())

@@ -1,8 +1,10 @@
 //! Integration tests of kansoku-detect, built into one binary.
 
 mod builtin;
+mod crs;
 mod decoder_props;
 mod engine;
+mod probes;
 mod sigma;
 mod windows;
 
