@@ -64,6 +64,9 @@ pub struct Metrics {
     pub hourly: Mutex<BTreeMap<i64, u64>>,
     /// Alert deliveries that failed after every retry, per sink.
     pub sink_failures: Mutex<BTreeMap<&'static str, u64>>,
+    /// Dashboard requests refused with 421: addressed to a name the dashboard does not
+    /// answer to (DNS rebinding, or a name missing from `[dashboard] hosts`).
+    pub dashboard_misdirected: AtomicU64,
 }
 
 impl Metrics {
@@ -225,6 +228,13 @@ impl Metrics {
             "gauge",
             "1 while the lake cannot be written (the spool fills, then sources hold back).",
             &self.flush_failing,
+        );
+        scalar(
+            &mut s,
+            "kansoku_dashboard_misdirected_total",
+            "counter",
+            "Dashboard requests refused with 421: their Host is not a name the dashboard answers to.",
+            &self.dashboard_misdirected,
         );
         scalar(
             &mut s,

@@ -223,10 +223,16 @@ pub struct DashboardConfig {
     /// `ADDRESS:PORT`; loopback by default. Any address other than 127.0.0.1 or ::1
     /// requires a token.
     pub listen: String,
-    /// Access token (bearer header or login form); prefer `token_file`.
+    /// Access token (bearer header or login form), at least 16 characters; prefer
+    /// `token_file`.
     pub token: Option<String>,
-    /// File holding the access token (its first line).
+    /// File holding the access token (its first line, at least 16 characters; mode 600).
     pub token_file: Option<PathBuf>,
+    /// Host names the dashboard answers to, besides `localhost`, `127.0.0.1`, `[::1]` and
+    /// the address it listens on (`hosts = ["soc.example.jp"]`; a port is ignored). A
+    /// request whose `Host` is anything else gets 421, token or not: a web page that
+    /// points its own name at this address (DNS rebinding) sends that name and is refused.
+    pub hosts: Vec<String>,
 }
 
 impl Default for DashboardConfig {
@@ -235,6 +241,7 @@ impl Default for DashboardConfig {
             listen: "127.0.0.1:8470".into(),
             token: None,
             token_file: None,
+            hosts: Vec::new(),
         }
     }
 }
@@ -326,8 +333,10 @@ impl ServeConfig {
                         return Err(s.invalid("needs `path = \"FILE\"`".into()));
                     }
                 }
-                SourceKind::Http if s.token.as_ref().is_some_and(|t| t.chars().count() < 16) => {
-                    return Err(s.invalid("the token must have at least 16 characters".into()));
+                SourceKind::Http if s.token.as_deref().is_some_and(too_short) => {
+                    return Err(s.invalid(format!(
+                        "token must have at least {MIN_TOKEN_CHARS} characters"
+                    )));
                 }
                 SourceKind::Http if s.token.is_none() && !is_local(&s.addr()?) => {
                     return Err(s.invalid(format!(
@@ -364,34 +373,50 @@ impl ServeConfig {
                 self.dashboard.listen
             ))
         })?;
-        if !is_local(&addr) && self.token()?.is_none() {
+        // Checked on loopback too: a short token set there is as guessable.
+        if self.token()?.is_none() && !is_local(&addr) {
             return Err(ServeError::Config(format!(
                 "[dashboard] listen {addr} is not 127.0.0.1 or ::1, so a token is required (token_file = \"FILE\")"
             )));
+        }
+        for name in &self.dashboard.hosts {
+            if crate::dashboard::host::host_name(name).is_none() {
+                return Err(ServeError::Config(format!(
+                    "[dashboard] hosts: {name:?} is not a host name (write the name alone, as in hosts = [\"soc.example.jp\"])"
+                )));
+            }
         }
         self.alerts.check()?;
         Ok(())
     }
 
-    /// The dashboard token, read from `token_file` when set. Either way it must have at
-    /// least 16 characters: a one-character inline token was accepted.
+    /// The dashboard token, read from `token_file` when set, else the inline `token`.
+    /// Either way it must have at least [`MIN_TOKEN_CHARS`] characters; an empty inline
+    /// `token = ""` is refused too rather than read as "no token".
     pub fn token(&self) -> Result<Option<String>, ServeError> {
         let (token, from) = match &self.dashboard.token_file {
             Some(f) => {
                 private_file(f, "[dashboard] token_file")?;
-                let text = std::fs::read_to_string(f)
-                    .map_err(|e| ServeError::Config(format!("{}: {e}", f.display())))?;
+                let text = std::fs::read_to_string(f).map_err(|e| {
+                    ServeError::Config(format!("[dashboard] token_file {}: {e}", f.display()))
+                })?;
                 let t = text.lines().next().unwrap_or_default().trim().to_string();
-                (Some(t), f.display().to_string())
+                (
+                    Some(t),
+                    format!("[dashboard] token_file {}: its first line", f.display()),
+                )
             }
             None => (
-                self.dashboard.token.clone().filter(|t| !t.is_empty()),
+                self.dashboard
+                    .token
+                    .as_deref()
+                    .map(|t| t.trim().to_string()),
                 "[dashboard] token".to_string(),
             ),
         };
         match token {
-            Some(t) if t.chars().count() < 16 => Err(ServeError::Config(format!(
-                "{from}: the token must have at least 16 characters"
+            Some(t) if too_short(&t) => Err(ServeError::Config(format!(
+                "{from}: the token must have at least {MIN_TOKEN_CHARS} characters"
             ))),
             t => Ok(t),
         }
@@ -410,6 +435,15 @@ impl ServeConfig {
             ..kansoku_pipeline::Config::default()
         }
     }
+}
+
+/// Fewest characters of any token (dashboard or `http` source, inline or from a file).
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Whether a token is shorter than [`MIN_TOKEN_CHARS`]; surrounding blanks do not count,
+/// since the bearer header and the login form are trimmed before comparing.
+fn too_short(token: &str) -> bool {
+    token.trim().chars().count() < MIN_TOKEN_CHARS
 }
 
 /// Whether the dashboard may run without a token on `addr`: exactly 127.0.0.1 or ::1.

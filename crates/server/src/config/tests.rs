@@ -61,10 +61,12 @@ fn the_example_file_is_valid() {
 fn a_short_inline_token_is_refused() {
     let text = format!("{OK}\n[dashboard]\ntoken = \"x\"\n");
     let err = ServeConfig::parse(&text)
-        .and_then(|c| c.token())
-        .expect_err("one character")
+        .expect_err("one character, even on loopback")
         .to_string();
-    assert!(err.contains("at least 16"), "{err}");
+    assert!(
+        err.contains("[dashboard] token: the token must have at least 16"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -77,4 +79,16 @@ fn a_public_dashboard_needs_a_token() {
     assert!(ServeConfig::parse(&text).is_ok());
     assert!(!is_local(&"127.0.0.2:1".parse().expect("addr")));
     assert!(is_local(&"[::1]:1".parse().expect("addr")));
+}
+
+#[test]
+fn dashboard_hosts_are_names() {
+    let text = format!("{OK}\n[dashboard]\nhosts = [\"soc.example.jp\", \"[2001:db8::1]:8470\"]\n");
+    let c = ServeConfig::parse(&text).expect("names");
+    assert_eq!(c.dashboard.hosts.len(), 2);
+    for bad in ["https://soc.example.jp/", "", "soc example"] {
+        let text = format!("{OK}\n[dashboard]\nhosts = [{bad:?}]\n");
+        let err = ServeConfig::parse(&text).expect_err(bad).to_string();
+        assert!(err.contains("[dashboard] hosts"), "{bad}: {err}");
+    }
 }

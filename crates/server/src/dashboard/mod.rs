@@ -6,11 +6,14 @@
 //! Security: binds to 127.0.0.1 by default; on any other address the configuration must
 //! give a token, and when a token is set every page and API answers 401 without it
 //! (`Authorization: Bearer TOKEN`, or the HttpOnly cookie the login form sets; compared in
-//! constant time). Every answer carries a Content-Security-Policy that allows scripts and
+//! constant time). Before that, every route answers 421 to a request whose `Host` is not
+//! loopback, the listen address or a name of `[dashboard] hosts` ([`host`], against DNS
+//! rebinding). Every answer carries a Content-Security-Policy that allows scripts and
 //! styles from the dashboard itself only (no inline script), denies framing, and turns off
 //! content sniffing. Every string that came from a log is escaped where it is shown.
 
 pub(crate) mod auth;
+pub mod host;
 mod pages;
 pub mod sections;
 
@@ -48,6 +51,8 @@ pub struct Board {
     pub logins: auth::Attempts,
     /// Open login sessions.
     pub sessions: auth::Sessions,
+    /// The names requests may be addressed to (`Host`); others get 421.
+    pub hosts: host::AllowedHosts,
 }
 
 /// A bound dashboard.
@@ -98,6 +103,7 @@ impl Dashboard {
                 reports: sections::ReportCache::default(),
                 logins: auth::Attempts::default(),
                 sessions: auth::Sessions::default(),
+                hosts: host::AllowedHosts::new(&config.dashboard.hosts, addr),
             },
         })
     }
@@ -120,7 +126,7 @@ impl Dashboard {
     }
 }
 
-/// The routes, behind the token check and the security headers.
+/// The routes, behind the `Host` check, the token check and the security headers.
 pub fn router(board: Arc<Board>) -> Router {
     Router::new()
         .route("/", get(pages::overview))
@@ -139,6 +145,10 @@ pub fn router(board: Arc<Board>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&board),
             auth::require_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&board),
+            host::require_host,
         ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(board)

@@ -297,7 +297,8 @@ fn report_sections_have_pages_over_the_chosen_window() {
 
 /// A loopback dashboard has no token, so any page the analyst opens could read it by
 /// rebinding its own name to 127.0.0.1: its requests carry that name in `Host`. Every
-/// route refuses them; requests addressed to 127.0.0.1 or localhost pass.
+/// route refuses them with 421; requests addressed to 127.0.0.1 or localhost pass.
+/// (`hostile_net.rs` covers a token, configured names and a missing `Host`.)
 #[test]
 fn a_loopback_dashboard_refuses_requests_for_other_host_names() {
     use std::io::{Read, Write};
@@ -323,7 +324,7 @@ fn a_loopback_dashboard_refuses_requests_for_other_host_names() {
     for (method, path) in ROUTES.iter().filter(|(m, _)| *m == "GET") {
         assert_eq!(
             status(&format!("rebind.example:{port}"), path),
-            403,
+            421,
             "{method} {path}"
         );
     }

@@ -1,6 +1,7 @@
-//! Senders who aim at the server itself (issue 30): a flood of idle connections must not
-//! lock real senders out, on the flooded source or on another one, and must not hold up
-//! shutdown.
+//! Clients who aim at the server itself: a flood of idle connections must not lock real
+//! senders out, on the flooded source or on another one, and must not hold up shutdown; a
+//! web page that rebinds its name to the dashboard's address gets 421; a guessable short
+//! token is refused before anything listens.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -86,5 +87,194 @@ fn a_flood_of_idle_connections_does_not_lock_out_real_senders() {
     drop(idle);
     println!(
         "hostile_net: 1000 idle connections, {refused} closed at once, {idle_closed} closed idle; real senders stored"
+    );
+}
+
+/// One raw HTTP/1.1 request on a new connection, with the `Host` given (none when
+/// `None`) and `extra` header lines; returns the status and the body.
+fn request(addr: &str, method: &str, path: &str, host: Option<&str>, extra: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
+    let body = if method == "POST" { "token=guess" } else { "" };
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\n{host}{extra}Connection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Every route of the dashboard, with the method it answers.
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/alerts"),
+    ("GET", "/report/hourly"),
+    ("GET", "/api/overview"),
+    ("GET", "/api/alerts"),
+    ("GET", "/api/chart"),
+    ("GET", "/events"),
+    ("GET", "/metrics"),
+    ("GET", "/static/dashboard.js"),
+    ("GET", "/nowhere"),
+    ("POST", "/login"),
+];
+
+/// A page on attacker.example points its name at 127.0.0.1 (DNS rebinding) and reads
+/// the dashboard as its own site: its requests carry `Host: attacker.example`. With or
+/// without a token, every route answers 421 before anything else, as it does to a request
+/// without `Host`; requests for localhost, the listen address or a configured name pass.
+#[test]
+fn dns_rebinding_gets_421_with_and_without_a_token() {
+    const TOKEN: &str = "rebinding-test-token-0123";
+    let bearer = format!("Authorization: Bearer {TOKEN}\r\n");
+    for token in [None, Some(TOKEN)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = data_dir(&dir);
+        let dashboard = match token {
+            Some(t) => format!("hosts = [\"SOC.example.jp\"]\ntoken = \"{t}\"\n"),
+            None => "hosts = [\"SOC.example.jp\"]\n".to_string(),
+        };
+        let text = config_text(&data, "").replace(
+            "listen = \"127.0.0.1:0\"\n[alerts]",
+            &format!("listen = \"127.0.0.1:0\"\n{dashboard}[alerts]"),
+        );
+        let server = start(&text);
+        let board = server.addr("dashboard").to_string();
+        let port = board.rsplit(':').next().expect("port").to_string();
+        let attacker = format!("attacker.example:{port}");
+        let auth = if token.is_some() { bearer.as_str() } else { "" };
+        let what = if token.is_some() {
+            "with a token"
+        } else {
+            "without a token"
+        };
+
+        let (status, body) = request(&board, "GET", "/api/alerts", Some(&attacker), auth);
+        assert_eq!(status, 421, "{what}: {body}");
+        assert!(body.contains("misdirected request"), "{what}: {body}");
+        assert!(!body.contains("attacker"), "the name is not echoed: {body}");
+        for (method, path) in ROUTES {
+            let (status, _) = request(&board, method, path, Some(&attacker), auth);
+            assert_eq!(status, 421, "{what}: {method} {path} for attacker.example");
+            let (status, _) = request(&board, method, path, None, auth);
+            assert_eq!(status, 421, "{what}: {method} {path} without Host");
+        }
+        // Names that only look like an allowed one.
+        for host in [
+            "localhost.attacker.example",
+            "soc.example.jp.attacker.example",
+        ] {
+            let (status, _) = request(&board, "GET", "/api/alerts", Some(host), auth);
+            assert_eq!(status, 421, "{what}: {host}");
+        }
+
+        for host in [
+            format!("localhost:{port}"),
+            board.clone(),
+            "soc.example.JP".to_string(),
+            format!("soc.example.jp:{port}"),
+        ] {
+            let (status, body) = request(&board, "GET", "/api/alerts", Some(&host), auth);
+            assert_eq!(status, 200, "{what}: Host {host}: {body}");
+            assert!(body.starts_with('['), "{what}: Host {host}: {body}");
+        }
+        if token.is_some() {
+            // The right name is not enough: the token is still required.
+            let host = format!("localhost:{port}");
+            let (status, _) = request(&board, "GET", "/api/alerts", Some(&host), "");
+            assert_eq!(status, 401, "a known name without the token");
+        }
+        let host = format!("127.0.0.1:{port}");
+        let (_, metrics) = request(&board, "GET", "/metrics", Some(&host), auth);
+        let refused = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("kansoku_dashboard_misdirected_total "))
+            .and_then(|n| n.parse::<u64>().ok());
+        assert_eq!(
+            refused,
+            Some(3 + 2 * ROUTES.len() as u64),
+            "{what}: every 421 counted"
+        );
+        server.stop();
+    }
+}
+
+/// A token shorter than 16 characters is refused wherever it comes from, by the
+/// configuration check (`serve --check`) and at start-up, with the key named: an inline
+/// dashboard `token` of one character used to be accepted.
+#[test]
+fn a_short_token_is_refused_at_start_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let with_dashboard = |line: &str| {
+        config_text(&data, "").replace(
+            "listen = \"127.0.0.1:0\"\n[alerts]",
+            &format!("listen = \"127.0.0.1:0\"\n{line}\n[alerts]"),
+        )
+    };
+    for (line, key) in [
+        ("token = \"x\"", "[dashboard] token"),
+        ("token = \"\"", "[dashboard] token"),
+        ("token = \"   padded-short   \"", "[dashboard] token"),
+    ] {
+        let err = kansoku_server::ServeConfig::parse(&with_dashboard(line))
+            .expect_err(line)
+            .to_string();
+        assert!(
+            err.contains(key) && err.contains("at least 16 characters"),
+            "{line}: {err}"
+        );
+    }
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "short\n").expect("token");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let line = format!("token_file = {:?}", token_file.to_string_lossy());
+    let err = kansoku_server::ServeConfig::parse(&with_dashboard(&line))
+        .expect_err("a short token file")
+        .to_string();
+    assert!(
+        err.contains("[dashboard] token_file") && err.contains("at least 16 characters"),
+        "{err}"
+    );
+    let push = "[[source]]\nname = \"push\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\ntoken = \"short\"\n";
+    let err = kansoku_server::ServeConfig::parse(&config_text(&data, push))
+        .expect_err("a short source token")
+        .to_string();
+    assert!(
+        err.contains("\"push\"") && err.contains("token must have at least 16 characters"),
+        "{err}"
+    );
+
+    // Start-up checks again what it is given, however the configuration was built.
+    let mut config = kansoku_server::ServeConfig::parse(&config_text(&data, "")).expect("valid");
+    config.dashboard.token = Some("x".into());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let err = rt
+        .block_on(kansoku_server::run(config, async {}))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("[dashboard] token") && err.contains("at least 16 characters"),
+        "{err}"
     );
 }
