@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::load::Compiled;
-use crate::operator::{Operator, Outcome, run_pattern};
+use crate::operator::{Operator, Outcome, atoi, run_pattern};
 use crate::pcre::Pattern;
 use crate::request::{Request, Vars};
 use crate::rule::{Ctl, Exclusion, Flow, Link, Piece, Rule, Selector, SetOp, Step, Text, Var};
@@ -577,23 +577,6 @@ fn expand(t: &Text, rule: &Rule, s: &Scratch) -> Vec<u8> {
         }
     }
     out
-}
-
-fn atoi(s: &[u8]) -> i64 {
-    let s = s.trim_ascii();
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut n: i64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg { -n } else { n }
 }
 
 fn lossy(b: &[u8]) -> String {

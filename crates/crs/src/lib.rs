@@ -67,15 +67,7 @@ impl Crs {
         if let Some(extra) = &opts.extra {
             loader.text(extra, "kansoku extra rules", dir)?;
         }
-        if let Some(visible) = &opts.visible_headers {
-            loader.restrict_headers(visible);
-        }
-        Ok(Crs {
-            dir: dir.to_path_buf(),
-            compiled: loader.finish(),
-            threshold: opts.inbound_threshold,
-            paranoia_level: opts.paranoia_level,
-        })
+        Ok(Crs::finish(loader, dir, opts))
     }
 
     /// Compiles SecLang text alone (kansoku's settings first, then `text`), resolving data
@@ -84,15 +76,19 @@ impl Crs {
         let mut loader = load::Loader::new();
         loader.text(&settings(opts), "kansoku settings", dir)?;
         loader.text(text, "inline rules", dir)?;
+        Ok(Crs::finish(loader, dir, opts))
+    }
+
+    fn finish(mut loader: load::Loader, dir: &Path, opts: &LoadOptions) -> Crs {
         if let Some(visible) = &opts.visible_headers {
             loader.restrict_headers(visible);
         }
-        Ok(Crs {
+        Crs {
             dir: dir.to_path_buf(),
             compiled: loader.finish(),
             threshold: opts.inbound_threshold,
             paranoia_level: opts.paranoia_level,
-        })
+        }
     }
 
     /// Runs phases 1 and 2 of the rule set on one request.

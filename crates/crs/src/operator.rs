@@ -291,7 +291,7 @@ fn pm(phrases: Vec<String>) -> Result<Operator, OperatorError> {
 }
 
 /// ModSecurity's `atoi`: optional sign, then leading digits; anything else is 0.
-fn atoi(s: &[u8]) -> i64 {
+pub(crate) fn atoi(s: &[u8]) -> i64 {
     let s = s.trim_ascii();
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),

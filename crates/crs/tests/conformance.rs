@@ -13,8 +13,17 @@ const FLOOR: f64 = 0.95;
 
 fn inputs() -> Option<(PathBuf, PathBuf)> {
     let rules = PathBuf::from(kansoku_crs::DEBIAN_CRS);
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/crs-3.3.4-regression-tests/tests/regression/tests");
+    // `../shared/data` beside the checkout, or `/work/shared/data` (where CI's clean clone
+    // finds it).
+    let sub = "crs-3.3.4-regression-tests/tests/regression/tests";
+    let tests = [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        PathBuf::from("/work/shared/data"),
+    ]
+    .into_iter()
+    .map(|d| d.join(sub))
+    .find(|p| p.is_dir())
+    .unwrap_or_else(|| PathBuf::from("../shared/data").join(sub));
     if rules.join("rules").is_dir() && tests.is_dir() {
         return Some((rules, tests));
     }
