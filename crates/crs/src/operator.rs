@@ -195,12 +195,6 @@ impl Operator {
         param: Option<&[u8]>,
         caps: Option<&mut Vec<Option<Vec<u8>>>>,
     ) -> Outcome {
-        let text = |t: &Text| -> Vec<u8> {
-            match param {
-                Some(p) => p.to_vec(),
-                None => t.literal().unwrap_or_default().to_vec(),
-            }
-        };
         let yes = |b: bool| if b { Outcome::Match } else { Outcome::NoMatch };
         match self {
             Operator::Rx(p) => run_pattern(p, value, caps),
@@ -215,20 +209,17 @@ impl Operator {
                 }
                 None => Outcome::NoMatch,
             },
-            Operator::StrEq(t) => yes(value == text(t).as_slice()),
-            Operator::Contains(t) => {
-                let p = text(t);
-                yes(memchr::memmem::find(value, &p).is_some())
-            }
-            Operator::ContainsWord(t) => yes(contains_word(value, &text(t))),
-            Operator::BeginsWith(t) => yes(value.starts_with(&text(t))),
-            Operator::EndsWith(t) => yes(value.ends_with(&text(t))),
+            Operator::StrEq(t) => yes(value == text_of(t, param)),
+            Operator::Contains(t) => yes(memchr::memmem::find(value, text_of(t, param)).is_some()),
+            Operator::ContainsWord(t) => yes(contains_word(value, text_of(t, param))),
+            Operator::BeginsWith(t) => yes(value.starts_with(text_of(t, param))),
+            Operator::EndsWith(t) => yes(value.ends_with(text_of(t, param))),
             Operator::Within(t) => {
-                let hay = text(t);
-                yes(!value.is_empty() && memchr::memmem::find(&hay, value).is_some())
+                let hay = text_of(t, param);
+                yes(!value.is_empty() && memchr::memmem::find(hay, value).is_some())
             }
             Operator::Num(op, t) => {
-                let (a, b) = (atoi(value), atoi(&text(t)));
+                let (a, b) = (atoi(value), atoi(text_of(t, param)));
                 yes(match op {
                     NumOp::Eq => a == b,
                     NumOp::Ge => a >= b,
@@ -263,6 +254,11 @@ impl Operator {
             Operator::NoMatch | Operator::Unsupported(_) => Outcome::NoMatch,
         }
     }
+}
+
+/// An operator's parameter: the expanded one when it held macros, else its literal text.
+fn text_of<'a>(t: &'a Text, param: Option<&'a [u8]>) -> &'a [u8] {
+    param.unwrap_or_else(|| t.literal().unwrap_or_default())
 }
 
 /// Runs a compiled pattern, filling captures when asked.
