@@ -106,6 +106,12 @@ impl Crs {
         &self.compiled.rules
     }
 
+    /// Whether the rule at `index` runs (it was not removed, turned off for logs, or
+    /// disabled at load).
+    pub fn is_active(&self, index: usize) -> bool {
+        self.compiled.active.get(index).copied().unwrap_or(false)
+    }
+
     /// What loading found that a log cannot run.
     pub fn report(&self) -> &LoadReport {
         &self.compiled.report

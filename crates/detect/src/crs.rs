@@ -42,6 +42,74 @@ pub fn rule_id(id: u32) -> String {
     format!("crs-{id}")
 }
 
+/// A CRS rule as `kansoku rules list` and `rules show` present it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrsRuleInfo {
+    /// `crs-<id>`.
+    pub id: String,
+    /// kansoku's category, from the rule's `attack-*` tag.
+    pub category: &'static str,
+    /// CRS's severity, lowercase (`critical`, `warning`, ...).
+    pub severity: String,
+    /// The rule's `msg`.
+    pub title: String,
+    /// From its `paranoia-level/N` tag.
+    pub paranoia_level: Option<u8>,
+    /// File and line of the rule.
+    pub origin: String,
+    /// Its tags.
+    pub tags: Vec<String>,
+}
+
+impl CrsRuleInfo {
+    /// The rule's documentation as Markdown (what `kansoku rules show crs-<id>` prints).
+    pub fn doc_markdown(&self) -> String {
+        let pl = self
+            .paranoia_level
+            .map_or_else(|| "-".to_owned(), |p| p.to_string());
+        format!(
+            "# {}: {}\n\nOWASP Core Rule Set rule, run by kansoku's CRS engine; counted as an \
+             attack when a request's anomaly score reaches the threshold.\n\n\
+             - category: {}\n- severity: {}\n- paranoia level: {}\n- defined at: {}\n- tags: {}\n",
+            self.id,
+            self.title,
+            self.category,
+            self.severity,
+            pl,
+            self.origin,
+            self.tags.join(", ")
+        )
+    }
+}
+
+/// The CRS rules that can add to a request's score (active, with an `attack-*` tag and a
+/// message, not the evaluation rules), in file order.
+pub fn listed(crs: &Crs) -> Vec<CrsRuleInfo> {
+    crs.rules()
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| crs.is_active(*i) && r.id != 0 && contributes(r))
+        .map(|(_, r)| CrsRuleInfo {
+            id: rule_id(r.id),
+            category: kansoku_crs::category(&r.tags),
+            severity: r.severity.clone().unwrap_or_default().to_ascii_lowercase(),
+            title: r
+                .msg
+                .as_ref()
+                .and_then(kansoku_crs::rule::Text::literal)
+                .map(|m| String::from_utf8_lossy(m).into_owned())
+                .unwrap_or_default(),
+            paranoia_level: r
+                .tags
+                .iter()
+                .find_map(|t| t.strip_prefix("paranoia-level/")?.parse().ok()),
+            origin: r.origin.clone(),
+            tags: r.tags.clone(),
+        })
+        .filter(|r| !r.title.is_empty())
+        .collect()
+}
+
 /// Runs CRS on requests; one per thread.
 pub(crate) struct CrsMatcher {
     crs: Arc<Crs>,

@@ -79,6 +79,27 @@ pub fn run(config: &Config, cmd: RulesCommand) -> anyhow::Result<u8> {
                     title: &r.title,
                 })
                 .collect();
+            // CRS rules that can add to the score, at the configured paranoia level and
+            // below (the others never run).
+            let crs: Vec<kansoku_detect::crs::CrsRuleInfo> = rules
+                .crs()
+                .map(|c| {
+                    kansoku_detect::crs::listed(c)
+                        .into_iter()
+                        .filter(|r| r.paranoia_level.is_none_or(|p| p <= c.paranoia_level()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows: Vec<RuleRow> = rows
+                .into_iter()
+                .chain(crs.iter().map(|r| RuleRow {
+                    id: &r.id,
+                    category: r.category.to_string(),
+                    severity: r.severity.clone(),
+                    source: "crs".into(),
+                    title: &r.title,
+                }))
+                .collect();
             match format {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
                 OutputFormat::Ndjson => {
@@ -112,10 +133,17 @@ pub fn run(config: &Config, cmd: RulesCommand) -> anyhow::Result<u8> {
             Ok(crate::exit::OK)
         }
         RulesCommand::Show { id } => {
-            let rule = rules
-                .rule(&id)
+            if let Some(rule) = rules.rule(&id) {
+                println!("{}", rule.doc_markdown());
+                return Ok(crate::exit::OK);
+            }
+            let crs = rules
+                .crs()
+                .into_iter()
+                .flat_map(kansoku_detect::crs::listed)
+                .find(|r| r.id == id)
                 .with_context(|| format!("no rule {id:?}; `kansoku rules list` shows them"))?;
-            println!("{}", rule.doc_markdown());
+            println!("{}", crs.doc_markdown());
             Ok(crate::exit::OK)
         }
         RulesCommand::Test => {

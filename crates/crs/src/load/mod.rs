@@ -127,6 +127,8 @@ pub struct Compiled {
     pub address_tests: Option<Vec<Operator>>,
     /// Whether a rule of phases 1–2 reads `RESPONSE_STATUS`.
     pub reads_status: bool,
+    /// Per rule: whether it runs (not removed, not turned off for logs, not disabled).
+    pub active: Vec<bool>,
 }
 
 /// One phase's run list.
@@ -891,6 +893,7 @@ impl Loader {
                 }
             }
         }
+        let active = self.removed.iter().map(|r| !r).collect();
         Compiled {
             rules: self.rules,
             phases,
@@ -898,6 +901,7 @@ impl Loader {
             report: self.report,
             address_tests,
             reads_status,
+            active,
         }
     }
 }

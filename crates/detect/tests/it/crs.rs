@@ -11,7 +11,7 @@ const RULES: &str = r#"
 SecAction "id:901200,phase:1,nolog,pass,setvar:tx.anomaly_score=0"
 SecRule &REQUEST_HEADERS:Host "@eq 0" "id:920280,phase:1,log,pass,tag:'attack-protocol',setvar:'tx.anomaly_score=+3'"
 SecRule REQUEST_FILENAME "@rx \.(?:log|conf)$" "id:920440,phase:2,log,pass,tag:'attack-protocol',setvar:'tx.anomaly_score=+5'"
-SecRule ARGS "@detectSQLi" "id:942100,phase:2,log,pass,tag:'attack-sqli',setvar:'tx.anomaly_score=+5'"
+SecRule ARGS "@detectSQLi" "id:942100,phase:2,log,pass,msg:'SQL Injection Attack Detected via libinjection',severity:'CRITICAL',tag:'attack-sqli',tag:'paranoia-level/1',setvar:'tx.anomaly_score=+5'"
 SecRule ARGS "@rx <script" "id:941100,phase:2,log,pass,tag:'attack-xss',setvar:'tx.anomaly_score=+3'"
 SecRule TX:ANOMALY_SCORE "@ge %{tx.inbound_anomaly_score_threshold}" "id:949110,phase:2,log,pass,tag:'attack-generic'"
 "#;
@@ -109,4 +109,23 @@ fn a_restricted_extension_the_site_serves_is_its_own_file() {
     let mut req = request("/files/dhcpd.conf", 403);
     m.apply(&mut req);
     assert_eq!(req.rule_ids, vec!["crs-920440".to_string()]);
+}
+
+#[test]
+fn crs_rules_are_listed_with_their_message_and_category() {
+    let (_dir, set) = rules();
+    let listed = kansoku_detect::crs::listed(set.crs().expect("CRS loaded"));
+    let ids: Vec<&str> = listed.iter().map(|r| r.id.as_str()).collect();
+    // Rules without a message (the test's ones) are not listed; the evaluation rule never.
+    assert!(!ids.contains(&"crs-949110"), "{ids:?}");
+    assert!(!ids.contains(&"crs-901200"), "{ids:?}");
+    assert_eq!(ids, vec!["crs-942100"]);
+    let r = &listed[0];
+    assert_eq!(r.category, "sqli");
+    assert_eq!(r.severity, "critical");
+    assert_eq!(r.paranoia_level, Some(1));
+    assert!(
+        r.doc_markdown()
+            .contains("SQL Injection Attack Detected via libinjection")
+    );
 }
