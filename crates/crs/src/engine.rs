@@ -65,6 +65,8 @@ pub struct Scratch {
     memo: foldhash::HashSet<u64>,
     /// Verdicts of requests seen before, by a 128-bit hash of what the rules read.
     verdicts: foldhash::HashMap<u128, Verdict>,
+    /// The rule set the remembered answers belong to.
+    identity: u64,
 }
 
 /// Verdicts remembered per thread before the memory is reset.
@@ -87,6 +89,12 @@ impl Compiled {
     pub fn evaluate(&self, req: &Request<'_>, s: &mut Scratch, threshold: i64) -> Verdict {
         // A verdict depends on the request alone: the same request (up to what the rules
         // read of the client address) gets the verdict it got before.
+        if s.identity != self.identity {
+            // Answers remembered for another rule set mean nothing here.
+            s.memo.clear();
+            s.verdicts.clear();
+            s.identity = self.identity;
+        }
         let key = self.request_key(req);
         if let Some(v) = s.verdicts.get(&key) {
             return v.clone();

@@ -289,3 +289,18 @@ SecRule ARGS "@rx ^evil$" "id:1,phase:2,log,pass"
         );
     }
 }
+
+#[test]
+fn one_scratch_used_with_two_rule_sets_does_not_mix_their_answers() {
+    let a = crs(r#"SecRule ARGS "@contains x" "id:1,phase:2,log,pass""#);
+    let b = crs(r#"SecRule ARGS "@contains x" "id:2,phase:2,log,pass""#);
+    let mut scratch = Scratch::default();
+    let req = Request {
+        method: b"GET",
+        uri: b"/?a=x",
+        ..Default::default()
+    };
+    assert_eq!(ids(&a.evaluate(&req, &mut scratch)), vec![1]);
+    assert_eq!(ids(&b.evaluate(&req, &mut scratch)), vec![2]);
+    assert_eq!(ids(&a.evaluate(&req, &mut scratch)), vec![1]);
+}

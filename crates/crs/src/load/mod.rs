@@ -129,7 +129,13 @@ pub struct Compiled {
     pub reads_status: bool,
     /// Per rule: whether it runs (not removed, not turned off for logs, not disabled).
     pub active: Vec<bool>,
+    /// A number no other rule set of this process has: a [`crate::Scratch`] remembers
+    /// answers for one rule set only, and forgets them when used with another.
+    pub identity: u64,
 }
+
+/// Source of [`Compiled::identity`].
+static IDENTITIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One phase's run list.
 #[derive(Debug, Clone, Default)]
@@ -902,6 +908,7 @@ impl Loader {
             address_tests,
             reads_status,
             active,
+            identity: IDENTITIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 }
