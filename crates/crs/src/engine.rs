@@ -67,6 +67,19 @@ pub struct Scratch {
     verdicts: foldhash::HashMap<u128, Verdict>,
     /// The rule set the remembered answers belong to.
     identity: u64,
+    /// The state after phase 1's request-independent first steps.
+    prefix: Option<Prefix>,
+}
+
+/// What phase 1's request-independent first steps leave behind.
+struct Prefix {
+    /// The matches they log (the same for every request).
+    matches: Vec<RuleMatch>,
+    tx: BTreeMap<Vec<u8>, Vec<u8>>,
+    matched_var: Vec<u8>,
+    matched_name: Vec<u8>,
+    matched_vars: Vec<(Vec<u8>, Vec<u8>)>,
+    next: usize,
 }
 
 /// Verdicts remembered per thread before the memory is reset.
@@ -93,6 +106,7 @@ impl Compiled {
             // Answers remembered for another rule set mean nothing here.
             s.memo.clear();
             s.verdicts.clear();
+            s.prefix = None;
             s.identity = self.identity;
         }
         let key = self.request_key(req);
@@ -156,34 +170,10 @@ impl Compiled {
         s.limit_hits = 0;
         s.engine_off = false;
         let mut verdict = Verdict::default();
-        for phase in &self.phases[..2] {
-            let mut i = 0;
-            while i < phase.steps.len() && !s.engine_off {
-                let Step::Rule(r) = phase.steps[i] else {
-                    i += 1;
-                    continue;
-                };
-                let rule = &self.rules[r];
-                if self.removed_at_run_time(rule, s) || !self.run_rule(r, rule, s, &mut verdict) {
-                    i += 1;
-                    continue;
-                }
-                match &rule.flow {
-                    Flow::Next => i += 1,
-                    Flow::SkipAfter(_) => i = phase.jumps[i].unwrap_or(i + 1),
-                    Flow::Skip(n) => {
-                        let mut left = *n;
-                        i += 1;
-                        while left > 0 && i < phase.steps.len() {
-                            if matches!(phase.steps[i], Step::Rule(_)) {
-                                left -= 1;
-                            }
-                            i += 1;
-                        }
-                    }
-                    Flow::Allow => break,
-                }
-            }
+        let start = self.after_prefix(s, &mut verdict);
+        for (p, phase) in self.phases[..2].iter().enumerate() {
+            let from = if p == 0 { start } else { 0 };
+            self.walk(phase, from, usize::MAX, s, &mut verdict);
         }
         verdict.score = ["blocking_inbound_anomaly_score", "anomaly_score"]
             .iter()
@@ -192,6 +182,74 @@ impl Compiled {
         verdict.attack = verdict.score >= threshold && threshold > 0;
         verdict.limit_hits = s.limit_hits;
         verdict
+    }
+
+    /// Runs a phase's steps from `i` until the end or until the step `stop`; returns the
+    /// step reached.
+    fn walk(
+        &self,
+        phase: &crate::load::Phase,
+        mut i: usize,
+        stop: usize,
+        s: &mut Scratch,
+        verdict: &mut Verdict,
+    ) -> usize {
+        while i < phase.steps.len() && i < stop && !s.engine_off {
+            let Step::Rule(r) = phase.steps[i] else {
+                i += 1;
+                continue;
+            };
+            let rule = &self.rules[r];
+            if self.removed_at_run_time(rule, s) || !self.run_rule(r, rule, s, verdict) {
+                i += 1;
+                continue;
+            }
+            match &rule.flow {
+                Flow::Next => i += 1,
+                Flow::SkipAfter(_) => i = phase.jumps[i].unwrap_or(i + 1),
+                Flow::Skip(n) => {
+                    let mut left = *n;
+                    i += 1;
+                    while left > 0 && i < phase.steps.len() {
+                        if matches!(phase.steps[i], Step::Rule(_)) {
+                            left -= 1;
+                        }
+                        i += 1;
+                    }
+                }
+                Flow::Allow => return phase.steps.len(),
+            }
+        }
+        i
+    }
+
+    /// The first steps of phase 1 read nothing of the request (CRS's initialisation:
+    /// `SecAction`s and rules on `TX` only, see [`Compiled::prefix`]): they leave the same
+    /// `TX` for every request. They run once per thread; later requests start from the
+    /// state they left. Returns the phase-1 step to go on from.
+    fn after_prefix(&self, s: &mut Scratch, verdict: &mut Verdict) -> usize {
+        if self.prefix == 0 {
+            return 0;
+        }
+        if let Some(p) = &s.prefix {
+            verdict.matches.extend(p.matches.iter().cloned());
+            s.tx.clone_from(&p.tx);
+            s.matched_var.clone_from(&p.matched_var);
+            s.matched_name.clone_from(&p.matched_name);
+            s.matched_vars.clone_from(&p.matched_vars);
+            return p.next;
+        }
+        let before = verdict.matches.len();
+        let next = self.walk(&self.phases[0], 0, self.prefix, s, verdict);
+        s.prefix = Some(Prefix {
+            matches: verdict.matches[before..].to_vec(),
+            tx: s.tx.clone(),
+            matched_var: s.matched_var.clone(),
+            matched_name: s.matched_name.clone(),
+            matched_vars: s.matched_vars.clone(),
+            next,
+        });
+        next
     }
 
     fn removed_at_run_time(&self, rule: &Rule, s: &Scratch) -> bool {

@@ -304,3 +304,27 @@ fn one_scratch_used_with_two_rule_sets_does_not_mix_their_answers() {
     assert_eq!(ids(&b.evaluate(&req, &mut scratch)), vec![2]);
     assert_eq!(ids(&a.evaluate(&req, &mut scratch)), vec![1]);
 }
+
+#[test]
+fn the_request_independent_start_runs_once_and_counts_for_every_request() {
+    let c = crs(r#"
+SecAction "id:1,phase:1,nolog,pass,setvar:tx.limit=2"
+SecRule &TX:missing "@eq 0" "id:2,phase:1,log,pass,msg:'setup incomplete'"
+SecRule ARGS "@contains x" "id:3,phase:2,log,pass,setvar:tx.hits=+1"
+SecRule TX:hits "@ge %{tx.limit}" "id:4,phase:2,log,pass"
+"#);
+    let mut scratch = Scratch::default();
+    for (uri, want) in [
+        ("/?a=x&b=x", vec![2, 3, 4]),
+        ("/?a=x", vec![2, 3]),
+        ("/?a=y", vec![2]),
+        ("/?a=x&b=x&c=y", vec![2, 3, 4]),
+    ] {
+        let req = Request {
+            method: b"GET",
+            uri: uri.as_bytes(),
+            ..Default::default()
+        };
+        assert_eq!(ids(&c.evaluate(&req, &mut scratch)), want, "{uri}");
+    }
+}

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub use lexer::Directive;
 
 use crate::operator::Operator;
-use crate::rule::{Ctl, Exclusion, Flow, Link, Rule, SetOp, SetVar, Step, Text, Var};
+use crate::rule::{Ctl, Exclusion, Flow, Link, Piece, Rule, SetOp, SetVar, Step, Text, Var};
 use crate::transform::Transform;
 
 /// Settings kansoku adds to CRS's own setup.
@@ -129,6 +129,11 @@ pub struct Compiled {
     pub reads_status: bool,
     /// Per rule: whether it runs (not removed, not turned off for logs, not disabled).
     pub active: Vec<bool>,
+    /// How many of phase 1's first steps read nothing of the request: markers, and rules
+    /// that read only `TX` (or nothing), expand only `TX` and rule macros and have no
+    /// `ctl`. CRS's initialisation (901) is such a prefix; the engine runs it once
+    /// per thread and starts later requests from the state it left.
+    pub prefix: usize,
     /// A number no other rule set of this process has: a [`crate::Scratch`] remembers
     /// answers for one rule set only, and forgets them when used with another.
     pub identity: u64,
@@ -900,6 +905,30 @@ impl Loader {
             }
         }
         let active = self.removed.iter().map(|r| !r).collect();
+        let tx_only = |t: &Text| {
+            t.0.iter()
+                .all(|p| !matches!(p, Piece::Macro { var, .. } if var != "tx" && var != "rule"))
+        };
+        let constant = |r: &Rule| {
+            r.links.iter().all(|l| {
+                l.ctls.is_empty()
+                    && l.targets.iter().all(|t| t.var == Var::Tx)
+                    && l.op.macro_param().is_none_or(tx_only)
+                    && !matches!(&l.op, Operator::RxMacro(t) if !tx_only(t))
+                    && l.setvars
+                        .iter()
+                        .all(|v| tx_only(&v.name) && tx_only(&v.value))
+            })
+        };
+        let prefix = phases.first().map_or(0, |p: &Phase| {
+            p.steps
+                .iter()
+                .take_while(|s| match s {
+                    Step::Marker(_) => true,
+                    Step::Rule(i) => constant(&self.rules[*i]),
+                })
+                .count()
+        });
         Compiled {
             rules: self.rules,
             phases,
@@ -908,6 +937,7 @@ impl Loader {
             address_tests,
             reads_status,
             active,
+            prefix,
             identity: IDENTITIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
