@@ -1,5 +1,5 @@
-//! The blocks of the firewall sections: the daily chart and service table, the rising
-//! services with the method, and the advice notes.
+//! The blocks of the firewall sections: the daily chart and service table, and the
+//! rising services with the method (the advice is `advice.rs`).
 
 use kansoku_report::model::{
     Align, Block, ChartData, ChartFigure, ChartSeries, Column, Note, Section, Table, Text, Tone,
@@ -183,57 +183,5 @@ pub(super) fn rising_section(services: &[Traffic], p: &TrendParams, queries: &[S
         CHAPTER,
         Text::label("section.rising_services"),
         vec![first, Block::Note(method)],
-    )
-}
-
-pub(super) fn advice_section(services: &[Traffic]) -> Section {
-    let mut exposed: Vec<&Traffic> = services
-        .iter()
-        .filter(|t| t.known.is_some_and(|s| s.never_exposed))
-        .collect();
-    // Rising services first, then by traffic: what the reader must act on leads.
-    exposed.sort_by_key(|t| !t.trend.is_some_and(|f| f.rising));
-    let mut blocks: Vec<Block> = exposed
-        .iter()
-        .filter_map(|t| {
-            let advice = t.known?.advice?;
-            let mut paragraphs = vec![Text::template(
-                "firewall.observed",
-                [
-                    ("connections", Value::Count(t.total)),
-                    ("allowed", Value::Count(t.allowed)),
-                ],
-            )];
-            if t.trend.is_some_and(|f| f.rising) {
-                paragraphs.push(Text::label("firewall.observed_rising"));
-            }
-            paragraphs.push(Text::label(format!("advice.{advice}.why")));
-            paragraphs.push(Text::label(format!("advice.{advice}.todo")));
-            if t.allowed > 0 {
-                paragraphs.push(Text::label("firewall.reachable"));
-            }
-            Some(Block::Note(Note {
-                tone: if t.allowed > 0 {
-                    Tone::Warning
-                } else {
-                    Tone::Advice
-                },
-                title: Some(Text::plain(t.label())),
-                paragraphs,
-            }))
-        })
-        .collect();
-    if blocks.is_empty() {
-        blocks.push(Block::Note(Note {
-            tone: Tone::Info,
-            title: None,
-            paragraphs: vec![Text::label("firewall.none_exposed")],
-        }));
-    }
-    Section::new(
-        "exposure-advice",
-        CHAPTER,
-        Text::label("section.exposure_advice"),
-        blocks,
     )
 }

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod advice;
 mod blocks;
 
 use datafusion::prelude::SessionContext;
@@ -144,7 +145,7 @@ pub async fn sections(
     Ok(vec![
         blocks::daily_section(&services, &days, &observed, &queries),
         blocks::rising_section(&services, &params, &queries),
-        blocks::advice_section(&services),
+        advice::advice_section(&services),
     ])
 }
 

@@ -16,6 +16,9 @@ const SERVICES: &[(&str, u16, &str, f64, f64, bool)] = &[
     ("telnet", 23, "tcp", 20.0, 140.0, false),
     ("ws-discovery", 3702, "udp", 10.0, 70.0, false),
     ("https", 443, "tcp", 50.0, 50.0, true),
+    // A second reflector and a database: the advice groups services by kind.
+    ("ssdp", 1900, "udp", 8.0, 8.0, false),
+    ("mysql", 3306, "tcp", 5.0, 5.0, false),
 ];
 const DAYS: u32 = 60;
 /// A day on which the firewall wrote no log at all (an outage, not zero traffic).
@@ -157,60 +160,157 @@ fn rising_telnet_and_ws_discovery_and_nothing_else() {
 }
 
 #[test]
-fn advice_for_never_exposed_services_warns_when_reachable() {
+fn advice_is_one_box_per_kind_listing_its_services() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lake = Lake::open(dir.path()).expect("lake");
-    fill(&lake);
+    let totals = fill(&lake);
+    let total = |name: &str| totals.iter().find(|(n, _)| *n == name).expect(name).1;
     let report = report(&lake, day(0), day(DAYS - 1), Lang::Ja);
     let advice = section(&report, "exposure-advice");
     let notes: Vec<&Note> = blocks(advice, |b| match b {
         Block::Note(n) => Some(n),
         _ => None,
     });
-    let titles: Vec<(&str, Tone)> = notes
+    let title = |n: &Note| match n.title.as_ref().expect("title") {
+        Text::Label { key } => key.clone(),
+        other => panic!("expected a label, got {other:?}"),
+    };
+    // One line per service: (service, connections, allowed, trend).
+    let lines = |n: &Note| -> Vec<(String, Value, Value, Value)> {
+        n.paragraphs
+            .iter()
+            .filter_map(|p| match p {
+                Text::Template { key, args } if key == "firewall.advice_service" => {
+                    let arg = |k: &str| args.get(k).cloned().expect(k);
+                    Some((
+                        code(&arg("service")).to_owned(),
+                        arg("connections"),
+                        arg("allowed"),
+                        arg("trend"),
+                    ))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let summary: Vec<(String, Tone, Vec<String>)> = notes
         .iter()
-        .map(|n| (plain(n.title.as_ref().expect("title")), n.tone))
+        .map(|n| {
+            let names = lines(n).into_iter().map(|l| l.0).collect();
+            (title(n), n.tone, names)
+        })
         .collect();
-    // Rising ones first; RDP was let through, so it is a warning. SSH and HTTPS may face
-    // the internet and get no advice.
+    // RDP was let through, so its kind leads as a warning; then the kinds with rising
+    // traffic, the busier first; SSH and HTTPS may face the internet and get no advice.
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
     assert_eq!(
-        titles,
+        summary,
         [
-            ("telnet (23/tcp)", Tone::Advice),
-            ("ws-discovery (3702/udp)", Tone::Advice),
-            ("smb (445/tcp)", Tone::Advice),
-            ("rdp (3389/tcp)", Tone::Warning),
+            (
+                "advice.ransomware.title".to_owned(),
+                Tone::Warning,
+                s(&["smb (445/tcp)", "rdp (3389/tcp)"])
+            ),
+            (
+                "advice.botnet.title".to_owned(),
+                Tone::Advice,
+                s(&["telnet (23/tcp)"])
+            ),
+            (
+                "advice.reflection.title".to_owned(),
+                Tone::Advice,
+                s(&["ws-discovery (3702/udp)", "ssdp (1900/udp)"])
+            ),
+            (
+                "advice.database.title".to_owned(),
+                Tone::Advice,
+                s(&["mysql (3306/tcp)"])
+            ),
         ]
     );
+    let rising = Value::Label("firewall.advice_rising".into());
+    let flat = Value::Label("firewall.advice_flat".into());
+    let reflectors = lines(notes[2]);
+    assert_eq!(
+        reflectors[0],
+        (
+            "ws-discovery (3702/udp)".to_owned(),
+            Value::Count(total("ws-discovery")),
+            Value::Count(0),
+            rising.clone()
+        )
+    );
+    assert_eq!(reflectors[1].1, Value::Count(total("ssdp")));
+    assert_eq!(reflectors[1].3, flat);
+    let rdp = &lines(notes[0])[1];
+    assert_eq!(
+        rdp.2,
+        Value::Count(total("rdp")),
+        "every RDP packet allowed"
+    );
+    // The kind's text once per box, after its services.
+    for (n, kind) in notes
+        .iter()
+        .zip(["ransomware", "botnet", "reflection", "database"])
+    {
+        let why = Text::label(format!("advice.{kind}.why"));
+        assert_eq!(n.paragraphs.iter().filter(|p| **p == why).count(), 1);
+        assert!(
+            n.paragraphs
+                .contains(&Text::label(format!("advice.{kind}.todo")))
+        );
+    }
     assert!(
         notes[0]
             .paragraphs
-            .contains(&Text::label("advice.botnet.why"))
+            .contains(&Text::label("firewall.reachable"))
     );
     assert!(
-        notes[1]
-            .paragraphs
-            .contains(&Text::label("advice.reflection.todo"))
-    );
-    assert!(
-        notes[3]
+        !notes[1]
             .paragraphs
             .contains(&Text::label("firewall.reachable"))
     );
-    // Every advice key the section names exists in both locales.
+    // Every key the section names exists in both locales.
     for lang in [Lang::Ja, Lang::En] {
         let loc = kansoku_report::Locale::get(lang);
-        for p in notes.iter().flat_map(|n| &n.paragraphs) {
-            if let Text::Label { key } | Text::Template { key, .. } = p {
-                assert!(loc.has(key), "{key} missing in {lang:?}");
+        for n in &notes {
+            for t in n.title.iter().chain(&n.paragraphs) {
+                if let Text::Label { key } | Text::Template { key, .. } = t {
+                    assert!(loc.has(key), "{key} missing in {lang:?}");
+                }
             }
         }
     }
     let html = kansoku_report::render_html(&report);
     assert!(
-        html.contains("IoTボットネット"),
+        html.contains("IoTボットネット") && html.contains("DoSの反射・増幅に悪用されるUDPサービス"),
         "the Japanese advice text is shown"
     );
+    assert_eq!(
+        html.matches("これらのUDPサービスは").count(),
+        1,
+        "the reflectors share one box"
+    );
+    assert!(
+        html.contains(&format!(
+            "ssdp (1900/udp)：外部からの通信{}件（うちファイアウォールが許可したもの0件）、有意な傾向なし。",
+            fmt_count(total("ssdp"))
+        )),
+        "each service's line reads in Japanese"
+    );
+}
+
+/// A count as the report writes it: thousands grouped with commas.
+fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod ingest;
 pub(crate) mod intel;
 mod lake;
 pub(crate) mod leaks;
+pub(crate) mod pdf;
 pub(crate) mod recovery;
 mod report;
 pub(crate) mod rules;

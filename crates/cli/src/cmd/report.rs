@@ -101,7 +101,7 @@ pub fn write(report: &Report, format: ReportFormat, out: &Path) -> anyhow::Resul
         ReportFormat::Json => kansoku_report::render_json(report),
     };
     if format == ReportFormat::Pdf {
-        return print_pdf(&text, out);
+        return super::pdf::print(&text, out, super::pdf::TIME_LIMIT);
     }
     if out.as_os_str() == "-" {
         use std::io::Write;
@@ -148,49 +148,4 @@ fn ext(f: ReportFormat) -> &'static str {
         ReportFormat::Json => "json",
         ReportFormat::Pdf => "pdf",
     }
-}
-
-/// Prints HTML to PDF with headless Chromium, which must be installed.
-fn print_pdf(html: &str, out: &Path) -> anyhow::Result<()> {
-    let browser = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| which(b))
-        .context("PDF output needs Chromium: install it (Debian/Ubuntu: `apt-get install chromium`), or write --format html and print it from a browser")?;
-    let dir = tempfile_dir()?;
-    let page = dir.join("report.html");
-    std::fs::write(&page, html)?;
-    let out_abs = std::path::absolute(out)?;
-    let status = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg(format!("--print-to-pdf={}", out_abs.display()))
-        .arg(format!("file://{}", page.display()))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()?;
-    let _ = std::fs::remove_dir_all(&dir);
-    if !status.success() || !out_abs.exists() {
-        bail!("{browser} could not print the report to PDF ({status})");
-    }
-    Ok(())
-}
-
-fn which(cmd: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(cmd).is_file()))
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("kansoku-pdf-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::axis::{Plot, nice_max, nice_step, y_grid};
-use super::{Series, colour, legend, open_svg, text_width, tick_label};
+use super::{Series, colours, legend, open_svg, text_width, tick_label};
 use crate::escape;
 
 /// Grouped vertical bars: one group per x label, one bar per series with a value.
@@ -38,14 +38,15 @@ fn frame(
     title: &str,
     series: &[Series],
     y_label: &str,
+    colours: &[String],
     max: f64,
 ) -> (Plot, f64) {
     let (w, h) = (960.0, 340.0);
     open_svg(out, class, w, h, title);
     let items: Vec<(&str, &str)> = series
         .iter()
-        .enumerate()
-        .map(|(i, s)| (s.label.as_str(), colour(i)))
+        .zip(colours)
+        .map(|(s, c)| (s.label.as_str(), c.as_str()))
         .collect();
     let lh = legend(out, &items, 60.0, 18.0, w - 80.0);
     let plot = Plot {
@@ -98,12 +99,14 @@ pub fn bar_chart(chart: &BarChart) -> String {
         .copied()
         .fold(0.0, f64::max);
     let mut out = String::with_capacity(8 * 1024);
+    let palette = colours(chart.series.iter().map(|s| s.id.as_str()));
     let (plot, top_value) = frame(
         &mut out,
         "bar-chart",
         &chart.title,
         &chart.series,
         &chart.y_label,
+        &palette,
         max,
     );
     let n = chart.labels.len().max(1);
@@ -123,7 +126,7 @@ pub fn bar_chart(chart: &BarChart) -> String {
                 r##"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="10" fill="#333" text-anchor="middle">{}</text>"##,
                 (bw - 2.0).max(1.0),
                 plot.bottom() - y,
-                colour(s),
+                palette[s],
                 escape::html(&chart.series[s].label),
                 tick_label(v),
                 x + bw / 2.0 - 1.0,
@@ -155,12 +158,14 @@ pub fn stacked_daily(chart: &StackedDaily) -> String {
     }
     let max = totals.iter().copied().fold(0.0, f64::max);
     let mut out = String::with_capacity(8 * 1024);
+    let palette = colours(chart.series.iter().map(|s| s.id.as_str()));
     let (plot, top_value) = frame(
         &mut out,
         "stacked-chart",
         &chart.title,
         &chart.series,
         &chart.y_label,
+        &palette,
         max,
     );
     let slot = plot.width / n.max(1) as f64;
@@ -171,7 +176,7 @@ pub fn stacked_daily(chart: &StackedDaily) -> String {
             out,
             r#"<g class="series" data-series="{}" fill="{}">"#,
             escape::ident(&s.id),
-            colour(i)
+            palette[i]
         );
         for (d, below) in base.iter_mut().enumerate() {
             let v = s.values.get(d).copied().flatten().unwrap_or(0.0).max(0.0);

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use chrono::{Duration, Timelike};
 
 use super::axis::{Plot, nice_max, nice_step, y_grid};
-use super::{Series, colour, legend, open_svg, text_width};
+use super::{Series, colours, legend, open_svg, text_width};
 use crate::escape;
 use crate::format::Fmt;
 
@@ -50,11 +50,12 @@ pub fn hourly_chart(chart: &HourlyChart, fmt: &Fmt) -> String {
     let mut out = String::with_capacity(16 * 1024);
     open_svg(&mut out, "hourly-chart", w, h, &chart.title);
 
+    let palette = colours(chart.series.iter().map(|s| s.id.as_str()));
     let items: Vec<(&str, &str)> = chart
         .series
         .iter()
-        .enumerate()
-        .map(|(i, s)| (s.label.as_str(), colour(i)))
+        .zip(&palette)
+        .map(|(s, c)| (s.label.as_str(), c.as_str()))
         .collect();
     let legend_h = legend(&mut out, &items, 60.0, 18.0, w - 80.0);
     let callout_band = if chart.markers.is_empty() { 8.0 } else { 44.0 };
@@ -110,8 +111,8 @@ pub fn hourly_chart(chart: &HourlyChart, fmt: &Fmt) -> String {
             out,
             r#"<path class="series" data-series="{}" d="{d}" fill="{}" fill-opacity="0.85" stroke="{}" stroke-width="0.6"><title>{}</title></path>"#,
             escape::ident(&s.id),
-            colour(i),
-            colour(i),
+            palette[i],
+            palette[i],
             escape::html(&s.label)
         );
     }

@@ -10,6 +10,8 @@ mod axis;
 mod bars;
 mod hourly;
 mod pie;
+#[cfg(test)]
+mod tests;
 
 pub use bars::{BarChart, StackedDaily, bar_chart, stacked_daily};
 pub use hourly::{HourlyChart, Marker, hourly_chart};
@@ -20,14 +22,62 @@ use std::fmt::Write;
 use crate::escape;
 
 /// Okabe–Ito palette (distinguishable with the common colour-vision deficiencies),
-/// ordered so the first colours contrast best on white; then a neutral grey.
-pub const PALETTE: [&str; 8] = [
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C7A00", "#7F7F7F",
+/// ordered so the first colours contrast best on white.
+pub const PALETTE: [&str; 7] = [
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C7A00",
 ];
 
-/// Colour of series `i`.
-pub fn colour(i: usize) -> &'static str {
-    PALETTE[i % PALETTE.len()]
+/// The neutral grey of the series that sums the rest (id `other`), kept apart from the
+/// hues so that "other" never looks like one of the named series.
+pub const OTHER: &str = "#7F7F7F";
+
+/// Lightness of each further round of [`PALETTE`] when a chart has more series than
+/// hues: the same hues mixed toward black (negative) or white (positive), so the hue
+/// order, which is what colour-blind readers tell apart, is kept.
+const ROUNDS: [f64; 6] = [0.0, -0.4, 0.45, -0.65, 0.7, -0.8];
+
+/// Colours of one chart's series, in order: the first series with id `other` gets
+/// [`OTHER`], every other series the next colour of [`PALETTE`], then of the palette
+/// darker or lighter per round. No colour repeats within a chart.
+pub fn colours<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut other_used = false;
+    let mut next = 0;
+    ids.into_iter()
+        .map(|id| {
+            if id == "other" && !other_used {
+                other_used = true;
+                return OTHER.to_owned();
+            }
+            next += 1;
+            hue(next - 1)
+        })
+        .collect()
+}
+
+/// The `k`-th named series' colour as `#RRGGBB`.
+fn hue(k: usize) -> String {
+    let base = PALETTE[k % PALETTE.len()];
+    let round = k / PALETTE.len();
+    // Past the listed rounds (over 40 named series in one chart), ever closer to black:
+    // still a new colour per round up to about 90 series, though no longer one a reader
+    // can tell apart.
+    let mix = ROUNDS
+        .get(round)
+        .copied()
+        .unwrap_or_else(|| -1.0 + 0.2 / (round as f64 - 4.0));
+    let channel = |k: usize| -> u8 {
+        let v = base
+            .get(1 + 2 * k..3 + 2 * k)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map_or(127.0, f64::from);
+        let out = if mix < 0.0 {
+            v * (1.0 + mix)
+        } else {
+            v + (255.0 - v) * mix
+        };
+        out.round().clamp(0.0, 255.0) as u8
+    };
+    format!("#{:02X}{:02X}{:02X}", channel(0), channel(1), channel(2))
 }
 
 /// A series to draw: a stable id (CSS class, test hook), a legend label, values.

@@ -3,7 +3,7 @@
 use std::f64::consts::TAU;
 use std::fmt::Write;
 
-use super::{colour, open_svg};
+use super::{colours, open_svg};
 use crate::escape;
 
 /// A pie: labelled slices (any unit; shares are computed).
@@ -24,6 +24,7 @@ pub fn pie_chart(chart: &PieChart) -> String {
     open_svg(&mut out, "pie-chart", 640.0, h, &chart.title);
     let (cx, cy, r) = (130.0, h / 2.0, 110.0);
     let mut angle = -TAU / 4.0;
+    let palette = colours(chart.slices.iter().map(|s| s.0.as_str()));
     for (i, (id, label, v)) in chart.slices.iter().enumerate() {
         let share = if total > 0.0 { v.max(0.0) / total } else { 0.0 };
         let id = escape::ident(id);
@@ -32,7 +33,7 @@ pub fn pie_chart(chart: &PieChart) -> String {
             let _ = write!(
                 out,
                 r##"<circle class="series" data-series="{id}" cx="{cx}" cy="{cy:.1}" r="{r}" fill="{}" stroke="#fff"><title>{}</title></circle>"##,
-                colour(i),
+                palette[i],
                 escape::html(&tip)
             );
         } else if share > 0.0 {
@@ -45,7 +46,7 @@ pub fn pie_chart(chart: &PieChart) -> String {
                 cy + r * angle.sin(),
                 cx + r * a1.cos(),
                 cy + r * a1.sin(),
-                colour(i),
+                palette[i],
                 escape::html(&tip)
             );
             angle = a1;
@@ -55,7 +56,7 @@ pub fn pie_chart(chart: &PieChart) -> String {
             out,
             r##"<g class="legend-item" font-size="12"><rect x="280" y="{:.1}" width="12" height="12" rx="2" fill="{}"/><text x="298" y="{ly:.1}" fill="#333">{}</text><text x="620" y="{ly:.1}" fill="#333" text-anchor="end">{:.1}%</text></g>"##,
             ly - 10.0,
-            colour(i),
+            palette[i],
             escape::html(label),
             share * 100.0
         );
