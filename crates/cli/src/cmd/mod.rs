@@ -41,7 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     // The server's file is a superset of kansoku.toml, so it is not read as one.
     if let Command::Serve(args) = &cli.command {
-        return serve::run(cli.config.as_deref(), cli.data.as_deref(), args);
+        return serve::run(&cli, args);
     }
     let mut config = load_config(cli.config.as_deref())?;
     if let Some(data) = cli.data {

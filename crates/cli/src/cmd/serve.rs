@@ -8,13 +8,22 @@ use kansoku_server::ServeConfig;
 
 use crate::cli::ServeArgs;
 
-pub fn run(config: Option<&Path>, data: Option<&Path>, args: &ServeArgs) -> anyhow::Result<u8> {
-    let path = config.unwrap_or(Path::new("serve.toml"));
+pub fn run(cli: &crate::cli::Cli, args: &ServeArgs) -> anyhow::Result<u8> {
+    let path = cli.config.as_deref().unwrap_or(Path::new("serve.toml"));
     let mut config = ServeConfig::load(path).with_context(
         || "loading the server configuration (see crates/server/serve.example.toml)",
     )?;
-    if let Some(d) = data {
-        config.data_dir = d.to_path_buf();
+    if let Some(d) = &cli.data {
+        config.data_dir.clone_from(d);
+    }
+    // The rule options every command takes apply to the live rules too.
+    config.detect.sigma.extend(cli.sigma.iter().cloned());
+    config.detect.strict |= cli.strict;
+    if let Some(dir) = &cli.crs {
+        config.detect.crs = dir.display().to_string();
+    }
+    if cli.no_crs {
+        config.detect.crs = "off".into();
     }
     if args.check {
         kansoku_pipeline::Context::new(&config.pipeline_config())?;

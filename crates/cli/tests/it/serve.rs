@@ -579,3 +579,41 @@ fn a_loud_source_holds_back_alone_past_its_share_of_the_spool() {
     let _ = server.child.kill();
     let _ = server.child.wait();
 }
+
+/// `--crs DIR` and `--no-crs`, like the other rule options, reach the live rules: a CRS
+/// folder that does not exist fails `serve --check`, `--no-crs` passes it.
+#[test]
+fn rule_options_reach_serve() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let cfg = write(
+        dir.path(),
+        "serve.toml",
+        &format!(
+            "data_dir = {data:?}\n[dashboard]\nlisten = \"127.0.0.1:0\"\n[[source]]\nname = \"tcp\"\nkind = \"syslog-tcp\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\n"
+        ),
+    );
+    let cfg = cfg.to_str().expect("utf8");
+    let missing = dir.path().join("no-such-crs");
+    let out = kansoku()
+        .args([
+            "--config",
+            cfg,
+            "--crs",
+            missing.to_str().expect("utf8"),
+            "serve",
+            "--check",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        !out.status.success(),
+        "a missing CRS folder must fail the check"
+    );
+    assert!(stderr(&out).contains("Core Rule Set"), "{}", stderr(&out));
+    let out = kansoku()
+        .args(["--config", cfg, "--no-crs", "serve", "--check"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
