@@ -83,7 +83,9 @@ fn split_items(list: &str) -> Vec<&str> {
             b'/' => {
                 // A selector regex starts right after `:` or `:'`.
                 let prev = if i > 0 { bytes[i - 1] } else { 0 };
-                if !in_regex && (prev == b':' || prev == b'\'') {
+                // `XML:/*` and `XML://@*` are XPath expressions, not regexes.
+                let xpath = matches!(bytes.get(i + 1), Some(b'*' | b'/'));
+                if !in_regex && !xpath && (prev == b':' || prev == b'\'') {
                     in_regex = true;
                 } else if in_regex {
                     in_regex = false;
@@ -117,6 +119,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(p.targets[3].selector, Selector::All));
+    }
+
+    #[test]
+    fn an_xpath_selector_does_not_swallow_the_next_target() {
+        let p = parse("XML:/*|ARGS|XML://@*|REQUEST_HEADERS:/^x-/").expect("parses");
+        let vars: Vec<&str> = p.targets.iter().map(|t| t.var.name()).collect();
+        assert_eq!(vars, vec!["XML", "ARGS", "XML", "REQUEST_HEADERS"]);
+        assert!(matches!(p.targets[3].selector, Selector::Regex(_)));
     }
 
     #[test]
