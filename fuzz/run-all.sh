@@ -27,7 +27,7 @@ max_len=${MAX_LEN:-8192}
 export RUSTC_BOOTSTRAP=1 # cargo-fuzz needs nightly flags; the toolchain is stable
 ./seed-corpora.sh >/dev/null
 targets=(web_logs firewall_logs decoders rules_native rules_sigma tor_lists leak_feeds
-  syslog_framing config)
+  syslog_framing config crs)
 [ -n "${TARGETS:-}" ] && read -r -a targets <<<"$TARGETS"
 build=(-O -a -s "$sanitizer")
 nice -n "${NICE:-19}" cargo fuzz build "${build[@]}"

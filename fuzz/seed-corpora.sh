@@ -33,3 +33,8 @@ mkdir -p corpus/syslog_framing
 printf '\037<13>Oct  1 01:00:00 fw1 nginx: hello\n<14>Oct  2 01:00:00 fw1 x: y\n' >corpus/syslog_framing/newline
 printf '\00753 <190>1 2026-10-01T01:00:00Z web1 nginx - - - GET / HTTP/1.1' >corpus/syslog_framing/octet
 for t in corpus/*; do echo "$(basename "$t"): $(ls "$t" | wc -l) seeds"; done
+# CRS engine: a request (method, target, User-Agent, body lines) and one with a rule text
+# before a NUL byte.
+mkdir -p corpus/crs
+printf 'GET\n/?id=1%%27%%20or%%201=1\nMozilla/5.0\na=<script>alert(1)</script>' >corpus/crs/request
+printf 'SecRule ARGS "@rx a" "id:1,phase:2,log,pass,t:none,t:lowercase"\0POST\n/x\ncurl\nq=union select a from b' >corpus/crs/rules
