@@ -183,7 +183,7 @@ impl Suite {
                     file: r.file,
                     rule_file: r.rule_file,
                     title: r.title,
-                    reason,
+                    reason: reason.to_string(),
                 }),
             }
         }
@@ -222,18 +222,39 @@ fn header_reads(crs: &Crs) -> HashMap<u32, HeaderReads> {
     out
 }
 
+/// Why a log cannot show a stage.
+#[derive(Debug, thiserror::Error)]
+enum NotVisible {
+    #[error("no rule id expected or forbidden")]
+    NoExpectation,
+    #[error("raw request (not a parsed request a log shows)")]
+    RawRequest,
+    #[error("multi-part body")]
+    MultiPartBody,
+    #[error("rule {0} is off for logs: it {1}")]
+    RuleOff(u32, String),
+    #[error("body of type {0}")]
+    BodyType(String),
+    #[error("header {0} (not in logs)")]
+    Header(String),
+    #[error("the rule under test reads {0}, which logs drop")]
+    ReadsDropped(String),
+    #[error("unusual {0} value (the payload) read by a rule that logs drop")]
+    UnusualValue(String),
+}
+
 fn visible(
     r: &RawStage,
     blind: &[(u32, String)],
     reads: &HashMap<u32, HeaderReads>,
     common: &HashMap<(String, String), usize>,
-) -> Result<Stage, String> {
+) -> Result<Stage, NotVisible> {
     if r.expect.is_empty() && r.forbid.is_empty() {
-        return Err("no rule id expected or forbidden".into());
+        return Err(NotVisible::NoExpectation);
     }
     let input = &r.input;
     if input.get("raw_request").is_some() || input.get("encoded_request").is_some() {
-        return Err("raw request (not a parsed request a log shows)".into());
+        return Err(NotVisible::RawRequest);
     }
     let method = str_of(input.get("method")).unwrap_or_else(|| "GET".into());
     let uri = str_of(input.get("uri")).unwrap_or_else(|| "/".into());
@@ -242,11 +263,11 @@ fn visible(
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.is_empty() => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err("multi-part body".into()),
+        Some(_) => return Err(NotVisible::MultiPartBody),
     };
     let under_test: Vec<u32> = r.expect.iter().chain(&r.forbid).copied().collect();
     if let Some((id, why)) = blind.iter().find(|(id, _)| r.expect.contains(id)) {
-        return Err(format!("rule {id} is off for logs: it {why}"));
+        return Err(NotVisible::RuleOff(*id, why.clone()));
     }
     let reads_header = |h: &str| {
         under_test
@@ -274,19 +295,17 @@ fn visible(
                         .to_ascii_lowercase()
                         .starts_with("application/x-www-form-urlencoded")
                 {
-                    return Err(format!("body of type {v}"));
+                    return Err(NotVisible::BodyType(v));
                 }
             } else if !NEGOTIATION_HEADERS.contains(&lower.as_str()) {
-                return Err(format!("header {k} (not in logs)"));
+                return Err(NotVisible::Header(k.to_owned()));
             }
             if reads_header(&lower) {
-                return Err(format!("the rule under test reads {k}, which logs drop"));
+                return Err(NotVisible::ReadsDropped(k.to_owned()));
             }
             let seen = common.get(&(lower, v.clone())).copied().unwrap_or(0);
             if reads_all && seen < 5 {
-                return Err(format!(
-                    "unusual {k} value (the payload) read by a rule that logs drop"
-                ));
+                return Err(NotVisible::UnusualValue(k.to_owned()));
             }
         }
     }

@@ -91,20 +91,31 @@ impl Entry {
     }
 }
 
-/// Reads one entry line; the reason when it is not a valid entry.
-fn parse_entry(text: &str) -> Result<Entry, String> {
+/// Why a probe-list line is not an entry.
+#[derive(Debug, PartialEq, thiserror::Error)]
+enum EntryError {
+    #[error(
+        "entry `{0}`: no spaces, `?`, `#` or `%` (paths are matched decoded, without the query)"
+    )]
+    Character(String),
+    #[error("entry `{0}` must be lowercase (requests are lowercased)")]
+    Uppercase(String),
+    #[error("entry `{0}`: write /path, /dir/, /dir/*, */name or */dir/")]
+    Form(String),
+    #[error("entry `{0}` is not a normalised path (`//`, `/./`, `/../` or a trailing `/.`)")]
+    NotNormalised(String),
+}
+
+/// Reads one entry line.
+fn parse_entry(text: &str) -> Result<Entry, EntryError> {
     if text
         .bytes()
         .any(|b| b.is_ascii_whitespace() || b"?#%".contains(&b))
     {
-        return Err(format!(
-            "entry `{text}`: no spaces, `?`, `#` or `%` (paths are matched decoded, without the query)"
-        ));
+        return Err(EntryError::Character(text.into()));
     }
     if text != text.to_ascii_lowercase() {
-        return Err(format!(
-            "entry `{text}` must be lowercase (requests are lowercased)"
-        ));
+        return Err(EntryError::Uppercase(text.into()));
     }
     let (anywhere, rest) = match text.strip_prefix('*') {
         Some(rest) => (true, rest),
@@ -119,16 +130,12 @@ fn parse_entry(text: &str) -> Result<Entry, String> {
         _ => (false, rest),
     };
     if !body.starts_with('/') || body.len() < 2 || body.contains('*') || anywhere && tree {
-        return Err(format!(
-            "entry `{text}`: write /path, /dir/, /dir/*, */name or */dir/"
-        ));
+        return Err(EntryError::Form(text.into()));
     }
     let mut normal = Vec::new();
     crate::transform::normalize_path(body.as_bytes(), &mut normal);
     if normal != body.as_bytes() {
-        return Err(format!(
-            "entry `{text}` is not a normalised path (`//`, `/./`, `/../` or a trailing `/.`)"
-        ));
+        return Err(EntryError::NotNormalised(text.into()));
     }
     let body = body.to_string();
     Ok(match (anywhere, tree, dir) {
@@ -216,7 +223,7 @@ fn parse_list(file: &str, text: &str) -> Result<ProbeList, Vec<LoadWarning>> {
                 warn(Some(n + 1), format!("duplicate entry `{entry_text}`"));
             }
             Ok(e) => entries.push(e),
-            Err(message) => warn(Some(n + 1), message),
+            Err(e) => warn(Some(n + 1), e.to_string()),
         }
     }
     let one = |key: &str| {

@@ -3,16 +3,21 @@
 //! lists. What cannot run on a log (unsupported operators, variables a log never fills,
 //! patterns that do not compile) is collected in a [`LoadReport`], never silently.
 
+mod actions;
 mod lexer;
 mod targets;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use actions::SyntaxError;
 pub use lexer::Directive;
+pub use targets::TargetError;
+
+use actions::{id_range, parse_ctl, parse_phase, parse_setvar, split_operator, tag_regex};
 
 use crate::operator::Operator;
-use crate::rule::{Ctl, Exclusion, Flow, Link, Piece, Rule, SetOp, SetVar, Step, Text, Var};
+use crate::rule::{Flow, Link, Piece, Rule, Step, Text, Var};
 use crate::transform::Transform;
 
 /// Settings kansoku adds to CRS's own setup.
@@ -71,7 +76,8 @@ pub enum LoadError {
         /// The line the directive starts on.
         line: usize,
         /// What is wrong.
-        reason: String,
+        #[source]
+        reason: SyntaxError,
     },
     /// Includes nest too deep (a loop).
     #[error("{0}: includes nest more than 16 deep")]
@@ -365,7 +371,7 @@ impl Loader {
         Ok(())
     }
 
-    fn syntax(file: &str, d: &Directive, reason: impl Into<String>) -> LoadError {
+    fn syntax(file: &str, d: &Directive, reason: impl Into<SyntaxError>) -> LoadError {
         LoadError::Syntax {
             file: file.to_owned(),
             line: d.line,
@@ -384,7 +390,11 @@ impl Loader {
         match lower.as_str() {
             "include" | "includeoptional" => {
                 let Some(target) = d.args.first() else {
-                    return Err(Self::syntax(file, d, "Include without a path"));
+                    return Err(Self::syntax(
+                        file,
+                        d,
+                        SyntaxError::Missing("Include without a path"),
+                    ));
                 };
                 let target = Path::new(target);
                 let target = if target.is_absolute() {
@@ -419,7 +429,7 @@ impl Loader {
                     return Err(Self::syntax(
                         file,
                         d,
-                        "SecRule needs variables and an operator",
+                        SyntaxError::Missing("SecRule needs variables and an operator"),
                     ));
                 };
                 let actions = rest.first().map(String::as_str).unwrap_or("");
@@ -431,7 +441,11 @@ impl Loader {
             }
             "secmarker" => {
                 let Some(name) = d.args.first() else {
-                    return Err(Self::syntax(file, d, "SecMarker without a name"));
+                    return Err(Self::syntax(
+                        file,
+                        d,
+                        SyntaxError::Missing("SecMarker without a name"),
+                    ));
                 };
                 self.order.push(Step::Marker(name.clone()));
             }
@@ -470,7 +484,11 @@ impl Loader {
             }
             "secruleremovebytag" => {
                 let Some(pat) = d.args.first() else {
-                    return Err(Self::syntax(file, d, "SecRuleRemoveByTag without a tag"));
+                    return Err(Self::syntax(
+                        file,
+                        d,
+                        SyntaxError::Missing("SecRuleRemoveByTag without a tag"),
+                    ));
                 };
                 let re = tag_regex(pat).map_err(|e| Self::syntax(file, d, e))?;
                 self.remove(|r| r.tags.iter().any(|t| re.is_match(t.as_bytes())));
@@ -480,7 +498,7 @@ impl Loader {
                     return Err(Self::syntax(
                         file,
                         d,
-                        "SecRuleRemoveByMsg without a message",
+                        SyntaxError::Missing("SecRuleRemoveByMsg without a message"),
                     ));
                 };
                 let re = tag_regex(pat).map_err(|e| Self::syntax(file, d, e))?;
@@ -496,11 +514,11 @@ impl Loader {
                     return Err(Self::syntax(
                         file,
                         d,
-                        "SecRuleUpdateTargetById needs an id and targets",
+                        SyntaxError::Missing("SecRuleUpdateTargetById needs an id and targets"),
                     ));
                 };
                 let Some((a, b)) = id_range(id) else {
-                    return Err(Self::syntax(file, d, format!("bad rule id {id}")));
+                    return Err(Self::syntax(file, d, SyntaxError::BadRuleId(id.clone())));
                 };
                 let parsed = targets::parse(targets).map_err(|e| Self::syntax(file, d, e))?;
                 for (rule, removed) in self.rules.iter_mut().zip(&self.removed) {
@@ -584,13 +602,12 @@ impl Loader {
                     id = v
                         .trim()
                         .parse()
-                        .map_err(|_| Self::syntax(file, d, format!("bad id {v}")))?
+                        .map_err(|_| Self::syntax(file, d, SyntaxError::BadId(v.to_owned())))?
                 }
                 "phase" => {
-                    phase = Some(
-                        parse_phase(v)
-                            .ok_or_else(|| Self::syntax(file, d, format!("bad phase {v}")))?,
-                    )
+                    phase = Some(parse_phase(v).ok_or_else(|| {
+                        Self::syntax(file, d, SyntaxError::BadPhase(v.to_owned()))
+                    })?)
                 }
                 "msg" => msg = Some(Text::parse(v)),
                 "logdata" => logdata = Some(Text::parse(v)),
@@ -610,7 +627,7 @@ impl Loader {
                         list.clear();
                     } else {
                         let t = Transform::from_name(v).ok_or_else(|| {
-                            Self::syntax(file, d, format!("unknown transformation t:{v}"))
+                            Self::syntax(file, d, SyntaxError::UnknownTransform(v.to_owned()))
                         })?;
                         list.push(t);
                     }
@@ -943,120 +960,6 @@ impl Loader {
     }
 }
 
-fn parse_phase(v: &str) -> Option<u8> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "request" => Some(2),
-        "response" => Some(4),
-        "logging" => Some(5),
-        n => n.parse().ok().filter(|p| (1..=5).contains(p)),
-    }
-}
-
-fn id_range(s: &str) -> Option<(u32, u32)> {
-    let s = s.trim().trim_matches('"');
-    if s.is_empty() {
-        return None;
-    }
-    match s.split_once('-') {
-        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
-        None => {
-            let n = s.parse().ok()?;
-            Some((n, n))
-        }
-    }
-}
-
-fn tag_regex(pat: &str) -> Result<regex::bytes::Regex, String> {
-    regex::bytes::RegexBuilder::new(pat)
-        .case_insensitive(true)
-        .build()
-        .map_err(|e| format!("bad pattern {pat}: {e}"))
-}
-
-/// `"!@rx foo"` → (negated, "rx", "foo"); a string without `@` is an `@rx`.
-fn split_operator(op: &str) -> (bool, &str, &str) {
-    let (negated, rest) = match op.strip_prefix('!') {
-        Some(r) => (true, r),
-        None => (false, op),
-    };
-    match rest.strip_prefix('@') {
-        Some(r) => match r.split_once(|c: char| c.is_ascii_whitespace()) {
-            Some((name, param)) => (negated, name, param),
-            None => (negated, r, ""),
-        },
-        None => (negated, "rx", rest),
-    }
-}
-
-fn parse_setvar(v: &str) -> Option<SetVar> {
-    let v = v.trim();
-    let (delete, v) = match v.strip_prefix('!') {
-        Some(r) => (true, r),
-        None => (false, v),
-    };
-    let (name, value) = v.split_once('=').unwrap_or((v, ""));
-    let (coll, key) = name.split_once('.')?;
-    if !coll.eq_ignore_ascii_case("tx") {
-        return None;
-    }
-    let (op, value) = if delete {
-        (SetOp::Delete, "")
-    } else if let Some(r) = value.strip_prefix('+') {
-        (SetOp::Add, r)
-    } else if let Some(r) = value.strip_prefix('-') {
-        (SetOp::Sub, r)
-    } else {
-        (SetOp::Set, value)
-    };
-    Some(SetVar {
-        name: Text::parse(&key.to_ascii_lowercase()),
-        op,
-        value: Text::parse(value),
-    })
-}
-
-fn parse_ctl(v: &str) -> Result<Option<Ctl>, String> {
-    let Some((name, value)) = v.split_once('=') else {
-        return Ok(None);
-    };
-    let name = name.trim().to_ascii_lowercase();
-    let value = value.trim();
-    let target = |rest: &str| -> Result<Exclusion, String> {
-        let parsed = targets::parse(rest)?;
-        let t = parsed
-            .targets
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("ctl:{name}: no target in {rest}"))?;
-        Ok(Exclusion {
-            var: t.var,
-            selector: t.selector,
-        })
-    };
-    Ok(Some(match name.as_str() {
-        "ruleremovebyid" => {
-            let (a, b) = id_range(value).ok_or_else(|| format!("ctl:ruleRemoveById={value}"))?;
-            Ctl::RemoveById(a, b)
-        }
-        "ruleremovebytag" => Ctl::RemoveByTag(value.to_owned()),
-        "ruleremovetargetbyid" => {
-            let (id, rest) = value
-                .split_once(';')
-                .ok_or_else(|| format!("ctl:ruleRemoveTargetById={value}"))?;
-            let (a, b) = id_range(id).ok_or_else(|| format!("ctl:ruleRemoveTargetById={value}"))?;
-            Ctl::RemoveTargetById(a, b, target(rest)?)
-        }
-        "ruleremovetargetbytag" => {
-            let (tag, rest) = value
-                .split_once(';')
-                .ok_or_else(|| format!("ctl:ruleRemoveTargetByTag={value}"))?;
-            Ctl::RemoveTargetByTag(tag.trim().to_owned(), target(rest)?)
-        }
-        "ruleengine" if value.eq_ignore_ascii_case("off") => Ctl::EngineOff,
-        _ => return Ok(None),
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1066,23 +969,6 @@ mod tests {
         assert!(wildcard(b"*.conf", b"REQUEST-901.conf"));
         assert!(!wildcard(b"*.conf", b"REQUEST-901.conf.example"));
         assert!(wildcard(b"REQ*-9??.conf", b"REQUEST-901.conf"));
-    }
-
-    #[test]
-    fn operators_split() {
-        assert_eq!(split_operator("!@rx ^a b$"), (true, "rx", "^a b$"));
-        assert_eq!(split_operator("@detectSQLi"), (false, "detectSQLi", ""));
-        assert_eq!(split_operator("^GET$"), (false, "rx", "^GET$"));
-    }
-
-    #[test]
-    fn setvar_forms() {
-        let s = parse_setvar("tx.anomaly_score_pl1=+%{tx.critical_anomaly_score}").expect("tx");
-        assert_eq!(s.op, SetOp::Add);
-        assert!(s.value.has_macro());
-        let s = parse_setvar("!tx.foo").expect("tx");
-        assert_eq!(s.op, SetOp::Delete);
-        assert!(parse_setvar("ip.reput_block_flag=1").is_none());
     }
 
     #[test]

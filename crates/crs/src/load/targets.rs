@@ -11,8 +11,25 @@ pub struct Parsed {
     pub exclusions: Vec<Exclusion>,
 }
 
+/// Why a variable list does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// A variable SecLang does not have.
+    #[error("unknown variable {0}")]
+    UnknownVariable(String),
+    /// A `/regex/` selector that does not compile.
+    #[error("bad selector /{pattern}/")]
+    Selector {
+        /// The pattern.
+        pattern: String,
+        /// The cause.
+        #[source]
+        source: regex::Error,
+    },
+}
+
 /// Parses a variable list. `|` separates items except inside a `/regex/` selector.
-pub fn parse(list: &str) -> Result<Parsed, String> {
+pub fn parse(list: &str) -> Result<Parsed, TargetError> {
     let mut out = Parsed::default();
     for item in split_items(list) {
         let item = item.trim();
@@ -31,7 +48,8 @@ pub fn parse(list: &str) -> Result<Parsed, String> {
             Some((n, s)) => (n, Some(s)),
             None => (item, None),
         };
-        let var = Var::from_name(name).ok_or_else(|| format!("unknown variable {name}"))?;
+        let var =
+            Var::from_name(name).ok_or_else(|| TargetError::UnknownVariable(name.to_owned()))?;
         let selector = match sel {
             None => Selector::All,
             Some(s) => selector(s)?,
@@ -49,7 +67,7 @@ pub fn parse(list: &str) -> Result<Parsed, String> {
     Ok(out)
 }
 
-fn selector(s: &str) -> Result<Selector, String> {
+fn selector(s: &str) -> Result<Selector, TargetError> {
     let s = s.trim();
     let s = s
         .strip_prefix('\'')
@@ -62,7 +80,10 @@ fn selector(s: &str) -> Result<Selector, String> {
             .case_insensitive(true)
             .unicode(false)
             .build()
-            .map_err(|e| format!("bad selector /{pat}/: {e}"))?;
+            .map_err(|source| TargetError::Selector {
+                pattern: pat.to_owned(),
+                source,
+            })?;
         return Ok(Selector::Regex(re));
     }
     if s == "/*" {
