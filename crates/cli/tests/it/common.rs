@@ -87,3 +87,24 @@ pub fn system_program(name: &str) -> PathBuf {
         PathBuf::from(name)
     }
 }
+
+/// `../shared/data/<sub>` (beside the checkout, or `/work/shared/data`), when there.
+/// Missing, the test goes on without it, with a note, unless `KANSOKU_REQUIRE_SHARED=1`
+/// (`.ci/run` sets it): then CI was told the real corpora are there, and a test that went
+/// on without them would pass without checking what it says it checks.
+pub fn shared_data(sub: &str) -> Option<PathBuf> {
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let found = [beside, PathBuf::from("/work/shared/data")]
+        .into_iter()
+        .map(|d| d.join(sub))
+        .find(|p| p.exists());
+    if found.is_none() {
+        let required = std::env::var("KANSOKU_REQUIRE_SHARED").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "shared/data/{sub} is missing and KANSOKU_REQUIRE_SHARED=1 says it must be there"
+        );
+        eprintln!("note: shared/data/{sub} not found; going on without it");
+    }
+    found
+}

@@ -14,6 +14,7 @@ mod ingest;
 mod intel;
 mod ir;
 mod leaks;
+mod modsecurity;
 mod pdf;
 mod rotation;
 mod rsyslog;
