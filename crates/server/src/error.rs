@@ -9,6 +9,17 @@ pub enum ServeError {
     /// The configuration is invalid; the message names the key or the source.
     #[error("configuration: {0}")]
     Config(String),
+    /// An `allow` entry of a source is not an address or a CIDR block (or the list is
+    /// empty).
+    #[error("configuration: source {name:?}: allow entry {entry:?}: {why}")]
+    Allow {
+        /// The source.
+        name: String,
+        /// The entry as written (empty for an empty list).
+        entry: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
     /// A listener could not be bound.
     #[error("source {0:?}: cannot listen on {1}: {2}")]
     Bind(String, String, std::io::Error),

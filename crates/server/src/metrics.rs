@@ -26,6 +26,9 @@ pub struct SourceMetrics {
     pub refused: AtomicU64,
     /// Bytes of this source's records in the spool, not yet flushed.
     pub spool_bytes: AtomicU64,
+    /// TCP connections closed at accept and UDP datagrams dropped because the sender is
+    /// outside the source's `allow` list.
+    pub denied: AtomicU64,
     /// TCP connections closed after `idle_timeout_secs` without a byte.
     pub idle_closed: AtomicU64,
 }
@@ -167,6 +170,19 @@ impl Metrics {
                     get(m).load(Ordering::Relaxed)
                 );
             }
+        }
+        let _ = writeln!(
+            s,
+            "# HELP kansoku_senders_denied_total TCP connections closed at accept and UDP datagrams dropped: the sender is outside the source's allow-list."
+        );
+        let _ = writeln!(s, "# TYPE kansoku_senders_denied_total counter");
+        for (name, kind, m) in &self.sources {
+            let _ = writeln!(
+                s,
+                "kansoku_senders_denied_total{{source=\"{}\",kind=\"{kind}\"}} {}",
+                label(name),
+                m.denied.load(Ordering::Relaxed)
+            );
         }
         for (what, help, get) in per_source {
             let _ = writeln!(s, "# HELP kansoku_events_{what}_total {help}");

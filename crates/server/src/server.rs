@@ -46,22 +46,15 @@ pub struct RunSummary {
     pub flushes: u64,
 }
 
-fn kind_name(k: SourceKind) -> &'static str {
-    match k {
-        SourceKind::SyslogUdp => "syslog-udp",
-        SourceKind::SyslogTcp => "syslog-tcp",
-        SourceKind::Http => "http",
-        SourceKind::File => "file",
-        SourceKind::Relp => "relp",
-    }
-}
-
 /// Runs the server until `shutdown` resolves, then drains and flushes.
 pub async fn run(
     config: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<RunSummary, ServeError> {
     config.check()?;
+    for w in config.warnings() {
+        eprintln!("kansoku serve: WARNING: {w}");
+    }
     let ctx = kansoku_pipeline::Context::new(&config.pipeline_config())?;
     for w in &ctx.rule_warnings {
         eprintln!("kansoku serve: rules: {w}");
@@ -82,7 +75,7 @@ pub async fn run(
     let names: Vec<(String, &'static str)> = config
         .sources
         .iter()
-        .map(|s| (s.name.clone(), kind_name(s.kind)))
+        .map(|s| (s.name.clone(), s.kind.name()))
         .collect();
     let metrics = Arc::new(Metrics::new(&names));
     metrics
@@ -180,6 +173,7 @@ pub async fn run(
             keep_header: s.parsed_format(&config.firewall.mapping)?.is_firewall(),
             retry_after: config.spool.retry_after_secs,
             idle: std::time::Duration::from_secs(s.idle_timeout_secs),
+            allow: s.allow_list()?.map(Arc::new),
             share: if config.sources.len() > 1 && config.spool.source_share < 1.0 {
                 (config.spool.max_bytes as f64 * config.spool.source_share.max(0.0)) as u64
             } else {
@@ -238,7 +232,7 @@ pub async fn run(
         };
         listening.push(Listening {
             name: s.name.clone(),
-            kind: kind_name(s.kind),
+            kind: s.kind.name(),
             addr,
         });
     }

@@ -27,6 +27,10 @@ pub fn run(cli: &crate::cli::Cli, args: &ServeArgs) -> anyhow::Result<u8> {
     }
     if args.check {
         kansoku_pipeline::Context::new(&config.pipeline_config())?;
+        // Start-up prints the same lines (kansoku_server::run).
+        for w in config.warnings() {
+            crate::output::warn(format!("kansoku serve: WARNING: {w}"));
+        }
         eprintln!(
             "{}: valid ({} sources)",
             path.display(),

@@ -617,3 +617,51 @@ fn rule_options_reach_serve() {
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// `serve --check` prints one WARNING line per source that anyone who reaches it can
+/// write through (here a UDP source on every address with no allow-list), and none for a
+/// source that lists its senders or one on loopback; the check still passes.
+#[test]
+fn serve_check_warns_about_a_source_open_to_anyone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let cfg = write(
+        dir.path(),
+        "serve.toml",
+        &format!(
+            r#"data_dir = {data:?}
+[[source]]
+name = "open-udp"
+kind = "syslog-udp"
+listen = "0.0.0.0:0"
+format = "combined"
+[[source]]
+name = "listed-tcp"
+kind = "syslog-tcp"
+listen = "0.0.0.0:0"
+format = "combined"
+allow = ["192.0.2.0/24"]
+[[source]]
+name = "local-relp"
+kind = "relp"
+listen = "127.0.0.1:0"
+format = "combined"
+"#
+        ),
+    );
+    let out = kansoku()
+        .args(["--config", cfg.to_str().expect("utf8"), "serve", "--check"])
+        .output()
+        .expect("run");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("WARNING")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("\"open-udp\"")
+            && warnings[0].contains("0.0.0.0:0")
+            && warnings[0].contains("allow = "),
+        "{err}"
+    );
+    assert!(err.contains("valid (3 sources)"), "{err}");
+}

@@ -19,6 +19,7 @@ use kansoku_pipeline::config::{
 use serde::{Deserialize, Serialize};
 
 use crate::ServeError;
+use crate::sources::allow::AllowList;
 
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,15 +185,23 @@ pub struct SourceConfig {
     /// until it reopens its log (nginx on USR1, Apache on a graceful restart).
     #[serde(default = "default_rotate_wait_ms")]
     pub rotate_wait_ms: u64,
-    /// PEM certificate chain (`syslog-tcp`): with it and `tls_key` the source speaks syslog
-    /// over TLS (RFC 5425) instead of plain TCP.
+    /// Senders this source accepts, as addresses or CIDR blocks (`["192.0.2.0/24",
+    /// "2001:db8::/32", "127.0.0.1"]`; network sources). A TCP connection from elsewhere is
+    /// closed as soon as it is accepted, before a byte is read (or a TLS handshake
+    /// started), and a UDP datagram from elsewhere is dropped; each is counted in
+    /// `kansoku_senders_denied_total`, never logged. Absent: every sender.
+    #[serde(default)]
+    pub allow: Option<Vec<String>>,
+    /// PEM certificate chain (`syslog-tcp`, `relp`, `http`): with it and `tls_key` the
+    /// source speaks TLS only (syslog over TLS as in RFC 5425, RELP over TLS as rsyslog's
+    /// `tls="on"`, HTTPS).
     #[serde(default)]
     pub tls_cert: Option<PathBuf>,
-    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert`.
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) for `tls_cert`; mode 600.
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
     /// PEM CA certificates: when set, a TLS client must present a certificate they signed
-    /// (mutual TLS).
+    /// (mutual TLS); a client without one is refused during the handshake.
     #[serde(default)]
     pub tls_client_ca: Option<PathBuf>,
 }
@@ -246,6 +255,19 @@ impl Default for DashboardConfig {
     }
 }
 
+impl SourceKind {
+    /// The name written in `kind = "…"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::SyslogUdp => "syslog-udp",
+            SourceKind::SyslogTcp => "syslog-tcp",
+            SourceKind::Http => "http",
+            SourceKind::File => "file",
+            SourceKind::Relp => "relp",
+        }
+    }
+}
+
 impl SourceConfig {
     /// The parsed format: a `[[firewall.mapping]]` of `mappings` by name, else a built-in one.
     pub fn parsed_format(
@@ -267,6 +289,61 @@ impl SourceConfig {
         listen
             .parse()
             .map_err(|e| self.invalid(format!("listen {listen:?}: {e}")))
+    }
+
+    /// The parsed `allow` list; `None` when the source accepts every sender.
+    pub fn allow_list(&self) -> Result<Option<AllowList>, ServeError> {
+        self.allow
+            .as_deref()
+            .map(|entries| AllowList::parse(&self.name, entries))
+            .transpose()
+    }
+
+    /// Whether the source speaks TLS (`tls_cert` set).
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// Why anyone who reaches this source can write records through it, when so: it
+    /// listens off loopback with no allow-list (or one that admits every address), no
+    /// client certificate requirement and, for `http`, no token. `None` for a source that
+    /// authenticates or restricts its senders, listens on loopback only, or is a file.
+    pub fn open_to_anyone(&self) -> Option<String> {
+        if self.kind == SourceKind::File {
+            return None;
+        }
+        let addr = self.addr().ok()?;
+        if addr.ip().to_canonical().is_loopback() {
+            return None;
+        }
+        if let Ok(Some(list)) = self.allow_list()
+            && !list.admits_everyone()
+        {
+            return None;
+        }
+        let client_cert = self.tls() && self.tls_client_ca.is_some();
+        let (authenticated, fix) = match self.kind {
+            SourceKind::SyslogUdp => (
+                false,
+                "UDP cannot authenticate: add allow = [\"ADDRESS/PREFIX\", …]",
+            ),
+            SourceKind::SyslogTcp | SourceKind::Relp => (
+                client_cert,
+                "add allow = [\"ADDRESS/PREFIX\", …], or TLS with client certificates (tls_cert, tls_key, tls_client_ca)",
+            ),
+            SourceKind::Http => (
+                client_cert || self.token.is_some(),
+                "add allow = [\"ADDRESS/PREFIX\", …], a token, or TLS with client certificates",
+            ),
+            SourceKind::File => (true, ""),
+        };
+        (!authenticated).then(|| {
+            format!(
+                "source {:?} ({}) listens on {addr} and accepts records from anyone who reaches it: {fix}",
+                self.name,
+                self.kind.name()
+            )
+        })
     }
 
     pub(crate) fn invalid(&self, message: String) -> ServeError {
@@ -354,6 +431,23 @@ impl ServeConfig {
                     }
                 }
             }
+            if s.kind == SourceKind::File && s.allow.is_some() {
+                return Err(s.invalid("`allow` is for network sources, not `file`".into()));
+            }
+            s.allow_list()?;
+            let tls_keys = s.tls_cert.is_some() || s.tls_key.is_some() || s.tls_client_ca.is_some();
+            if tls_keys && matches!(s.kind, SourceKind::SyslogUdp | SourceKind::File) {
+                return Err(s.invalid(format!(
+                    "`tls_cert`, `tls_key` and `tls_client_ca` are for syslog-tcp, relp and http sources, not {}",
+                    s.kind.name()
+                )));
+            }
+            if s.tls_client_ca.is_some() && !s.tls() {
+                return Err(s.invalid("`tls_client_ca` needs `tls_cert` and `tls_key`".into()));
+            }
+            if s.tls_cert.is_some() != s.tls_key.is_some() {
+                return Err(s.invalid("`tls_cert` and `tls_key` go together".into()));
+            }
             if s.max_message_bytes == 0 || s.max_message_bytes > kansoku_parse::MAX_LINE {
                 return Err(s.invalid(format!(
                     "max_message_bytes must be between 1 and {}",
@@ -388,6 +482,15 @@ impl ServeConfig {
         }
         self.alerts.check()?;
         Ok(())
+    }
+
+    /// One warning per source that anyone who reaches it can write records through
+    /// ([`SourceConfig::open_to_anyone`]); `serve --check` and start-up print them.
+    pub fn warnings(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .filter_map(SourceConfig::open_to_anyone)
+            .collect()
     }
 
     /// The dashboard token, read from `token_file` when set, else the inline `token`.

@@ -55,6 +55,148 @@ fn the_example_file_is_valid() {
     );
     assert_eq!(c.spool, SpoolConfig::default());
     assert_eq!(c.alerts, crate::alert::AlertConfig::default());
+    // Safe as copied: every source listens on loopback or has an allow-list.
+    assert_eq!(c.warnings(), Vec::<String>::new());
+}
+
+/// One `[[source]]` of `kind` on `listen` with `extra` lines.
+fn source(kind: &str, listen: &str, extra: &str) -> String {
+    format!(
+        "data_dir = \"d\"\n[[source]]\nname = \"s\"\nkind = \"{kind}\"\nlisten = \"{listen}\"\nformat = \"combined\"\n{extra}\n"
+    )
+}
+
+#[test]
+fn allow_entries_are_checked_with_the_source_named() {
+    let c = ServeConfig::parse(&source(
+        "syslog-udp",
+        "0.0.0.0:514",
+        "allow = [\"192.0.2.0/24\", \"2001:db8::/32\", \"127.0.0.1\"]",
+    ))
+    .expect("valid list");
+    let list = c.sources[0].allow_list().expect("parsed").expect("a list");
+    assert!(list.permits("192.0.2.9".parse().expect("ip")));
+    assert!(!list.permits("198.51.100.9".parse().expect("ip")));
+    for (allow, entry) in [
+        ("[\"192.0.2.0/24\", \"192.0.2.300\"]", "192.0.2.300"),
+        ("[\"10.0.0.0/8/8\"]", "10.0.0.0/8/8"),
+        ("[\"host.example\"]", "host.example"),
+        ("[\"::1/200\"]", "::1/200"),
+        ("[]", ""),
+    ] {
+        let err = ServeConfig::parse(&source(
+            "syslog-tcp",
+            "0.0.0.0:6514",
+            &format!("allow = {allow}"),
+        ))
+        .expect_err(allow);
+        assert!(
+            matches!(&err, ServeError::Allow { name, entry: e, .. } if name == "s" && e == entry),
+            "{allow}: {err:?}"
+        );
+    }
+    let err = ServeConfig::parse(&source(
+        "syslog-tcp",
+        "0.0.0.0:6514",
+        "allow = \"192.0.2.0/24\"",
+    ))
+    .expect_err("a string, not a list")
+    .to_string();
+    assert!(err.contains("allow"), "{err}");
+}
+
+#[test]
+fn tls_keys_go_with_tcp_sources_and_together() {
+    for (kind, extra, message) in [
+        (
+            "syslog-udp",
+            "tls_cert = \"c\"\ntls_key = \"k\"",
+            "not syslog-udp",
+        ),
+        (
+            "relp",
+            "tls_client_ca = \"ca\"",
+            "needs `tls_cert` and `tls_key`",
+        ),
+        ("http", "tls_cert = \"c\"", "go together"),
+    ] {
+        let err = ServeConfig::parse(&source(kind, "127.0.0.1:0", extra))
+            .expect_err(extra)
+            .to_string();
+        assert!(
+            err.contains("\"s\"") && err.contains(message),
+            "{kind} {extra}: {err}"
+        );
+    }
+    let file = "data_dir = \"d\"\n[[source]]\nname = \"f\"\nkind = \"file\"\npath = \"a.log\"\nformat = \"combined\"\ntls_cert = \"c\"\ntls_key = \"k\"\n";
+    let err = ServeConfig::parse(file)
+        .expect_err("tls on a file")
+        .to_string();
+    assert!(err.contains("not file"), "{err}");
+}
+
+/// Which sources `serve --check` and start-up warn about: those anyone who reaches them
+/// can write through.
+#[test]
+fn sources_open_to_anyone_are_warned_about() {
+    let ca = "tls_cert = \"c\"\ntls_key = \"k\"\ntls_client_ca = \"ca\"";
+    let token = "token = \"0123456789abcdef0123\"";
+    let cases = [
+        ("syslog-udp", "0.0.0.0:514", "", true),
+        ("syslog-udp", "[::]:514", "", true),
+        ("syslog-udp", "192.0.2.5:514", "", true),
+        ("syslog-udp", "127.0.0.1:514", "", false),
+        ("syslog-udp", "[::1]:514", "", false),
+        (
+            "syslog-udp",
+            "0.0.0.0:514",
+            "allow = [\"192.0.2.0/24\"]",
+            false,
+        ),
+        // A list that admits every address protects nothing.
+        ("syslog-udp", "0.0.0.0:514", "allow = [\"0.0.0.0/0\"]", true),
+        (
+            "syslog-tcp",
+            "[::]:514",
+            "allow = [\"::/0\", \"0.0.0.0/0\"]",
+            true,
+        ),
+        ("syslog-tcp", "0.0.0.0:6514", "", true),
+        // TLS alone encrypts; it does not say who sends.
+        (
+            "syslog-tcp",
+            "0.0.0.0:6514",
+            "tls_cert = \"c\"\ntls_key = \"k\"",
+            true,
+        ),
+        ("syslog-tcp", "0.0.0.0:6514", ca, false),
+        ("relp", "0.0.0.0:2514", "", true),
+        ("relp", "0.0.0.0:2514", ca, false),
+        ("relp", "0.0.0.0:2514", "allow = [\"192.0.2.10\"]", false),
+        ("http", "0.0.0.0:8471", token, false),
+        (
+            "http",
+            "0.0.0.0:8471",
+            &format!("{token}\nallow = [\"0.0.0.0/0\"]"),
+            false,
+        ),
+        ("http", "127.0.0.1:8471", "", false),
+    ];
+    for (kind, listen, extra, warns) in cases {
+        let c = ServeConfig::parse(&source(kind, listen, extra)).expect(extra);
+        let w = c.warnings();
+        assert_eq!(
+            w.len(),
+            usize::from(warns),
+            "{kind} on {listen} with {extra:?}: {w:?}"
+        );
+        if warns {
+            assert!(
+                w[0].contains("\"s\"") && w[0].contains(kind) && w[0].contains("anyone"),
+                "{w:?}"
+            );
+        }
+    }
 }
 
 #[test]

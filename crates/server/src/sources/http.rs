@@ -2,7 +2,14 @@
 //! source's format. The answer is `200` with the counts once every line is in the spool;
 //! `503` with `Retry-After` while the spool is over its bound (nothing of that body was
 //! kept, so the client sends it again); `413` for a body over `max_body_bytes`.
+//!
+//! Connections reach axum through a `Gate`: one from outside the source's allow-list is
+//! closed as soon as it is accepted, before a byte is read; with `tls_cert` / `tls_key`
+//! the source speaks HTTPS only, each handshake in its own task (a slow or silent client
+//! holds up no other), and with `tls_client_ca` only clients with a certificate those CAs
+//! signed get a request through.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -12,7 +19,9 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
 
 use super::{SourceEnv, now_micros, stopped};
 use crate::ServeError;
@@ -23,6 +32,7 @@ pub struct HttpSource {
     listener: TcpListener,
     max_body: usize,
     token: Option<String>,
+    tls: Option<TlsAcceptor>,
 }
 
 /// What each request sees.
@@ -34,12 +44,14 @@ struct Push {
 impl HttpSource {
     /// Binds the listener.
     pub async fn bind(cfg: &SourceConfig) -> Result<(HttpSource, SocketAddr), ServeError> {
+        let tls = super::tls::acceptor(cfg)?;
         let (listener, local) = super::bind_tcp(cfg).await?;
         Ok((
             HttpSource {
                 listener,
                 max_body: cfg.max_body_bytes,
                 token: cfg.token.clone(),
+                tls,
             },
             local,
         ))
@@ -52,12 +64,91 @@ impl HttpSource {
             .fallback(push)
             .layer(DefaultBodyLimit::max(self.max_body))
             .with_state(Arc::new(Push {
-                env,
+                env: env.clone(),
                 token: self.token,
             }));
-        let _ = axum::serve(self.listener, app)
-            .with_graceful_shutdown(stop)
-            .await;
+        match self.tls {
+            None => {
+                let gate = Gate::open(self.listener, env, |s| async move { Some(s) });
+                let _ = axum::serve(gate, app).with_graceful_shutdown(stop).await;
+            }
+            Some(acceptor) => {
+                let acceptor = Arc::new(acceptor);
+                let handshakes = env.clone();
+                let gate = Gate::open(self.listener, env, move |s| {
+                    let (acceptor, env) = (Arc::clone(&acceptor), handshakes.clone());
+                    async move { super::tls::handshake(&acceptor, s, &env).await }
+                });
+                let _ = axum::serve(gate, app).with_graceful_shutdown(stop).await;
+            }
+        }
+    }
+}
+
+/// The connections axum serves: those from inside the allow-list, once `wrap` (the TLS
+/// handshake, or nothing) has made them ready. A task accepts and hands them over.
+struct Gate<Io> {
+    ready: mpsc::Receiver<(Io, SocketAddr)>,
+    local: SocketAddr,
+}
+
+impl<Io: Send + 'static> Gate<Io> {
+    fn open<F, Fut>(listener: TcpListener, env: SourceEnv, wrap: F) -> Gate<Io>
+    where
+        F: Fn(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = Option<Io>> + Send + 'static,
+    {
+        let local = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let (tx, ready) = mpsc::channel(64);
+        tokio::spawn(async move {
+            let stop = stopped(env.shutdown.clone());
+            tokio::pin!(stop);
+            loop {
+                let (stream, peer) = tokio::select! {
+                    r = listener.accept() => match r {
+                        Ok((s, peer)) if env.admits(peer) => (s, peer),
+                        // Outside the allow-list: closed before a byte is read.
+                        Ok(_) => continue,
+                        Err(_) => {
+                            // Out of file descriptors and the like: wait rather than spin.
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    },
+                    () = &mut stop => break,
+                };
+                let _ = stream.set_nodelay(true);
+                let (tx, work) = (tx.clone(), wrap(stream));
+                tokio::spawn(async move {
+                    if let Some(io) = work.await {
+                        let _ = tx.send((io, peer)).await;
+                    }
+                });
+            }
+        });
+        Gate { ready, local }
+    }
+}
+
+impl<Io> axum::serve::Listener for Gate<Io>
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    type Io = Io;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Io, SocketAddr) {
+        match self.ready.recv().await {
+            Some(conn) => conn,
+            // The accepting task stopped: shutdown, which ends the serving too.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.local)
     }
 }
 

@@ -8,12 +8,16 @@
 //! |---|---|---|
 //! | `syslog-udp` | [`syslog_udp`] | none (UDP); drops while the spool is full are counted |
 //! | `syslog-tcp` | [`syslog_tcp`] (+ [`tls`] for RFC 5425) | the next read happens only after the spool has what was read |
-//! | `http` | [`http`] | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
+//! | `http` | [`http`] (+ [`tls`] for HTTPS) | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
 //! | `file` | [`file_tail`] | the file position advances with the spool |
-//! | `relp` | [`relp`] | each frame answered `200 OK` after the spool has it; what a sender resends after a broken session is recognised ([`relp::resend`]) |
+//! | `relp` | [`relp`] (+ [`tls`]) | each frame answered `200 OK` after the spool has it; what a sender resends after a broken session is recognised ([`relp::resend`]) |
+//!
+//! Every network source may restrict its senders with `allow` ([`allow`]): checked at
+//! accept (TCP) or per datagram (UDP), before anything is read.
 //!
 //! [`SourceKind`]: crate::config::SourceKind
 
+pub mod allow;
 pub mod file_tail;
 pub mod http;
 pub mod relp;
@@ -51,6 +55,8 @@ pub struct SourceEnv {
     pub idle: std::time::Duration,
     /// Unflushed spool bytes this source may hold (`[spool] source_share`).
     pub share: u64,
+    /// The senders it accepts (`allow`); `None`: every sender.
+    pub allow: Option<Arc<allow::AllowList>>,
 }
 
 impl SourceEnv {
@@ -117,6 +123,16 @@ impl SourceEnv {
         Ok(())
     }
 
+    /// Whether a sender at `peer` may send to this source; one that may not is counted
+    /// (never logged, so a flood from outside cannot fill the log).
+    pub fn admits(&self, peer: std::net::SocketAddr) -> bool {
+        let ok = self.allow.as_ref().is_none_or(|a| a.permits(peer.ip()));
+        if !ok {
+            self.counters().denied.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+
     /// Whether shutdown was asked for.
     pub fn stopping(&self) -> bool {
         *self.shutdown.borrow()
@@ -159,7 +175,8 @@ pub async fn bind_tcp(
 }
 
 /// Accepts connections until shutdown and runs `serve` on each, at most `max` at once. A
-/// connection beyond that is closed as soon as it is accepted and counted: left waiting in
+/// connection from outside the source's allow-list is closed at once, before anything
+/// is read from it (TLS handshake included). A connection beyond that is closed as soon as it is accepted and counted: left waiting in
 /// the listen queue, a flood of idle sockets would hold every real sender behind it (the
 /// idle timeout, [`read_or_idle`], frees the slots they hold).
 pub async fn accept_each<F, Fut>(
@@ -177,7 +194,9 @@ pub async fn accept_each<F, Fut>(
     loop {
         let stream = tokio::select! {
             r = listener.accept() => match r {
-                Ok((s, _)) => s,
+                Ok((s, peer)) if env.admits(peer) => s,
+                // Outside the allow-list: closed before a byte is read.
+                Ok(_) => continue,
                 Err(_) => {
                     // Out of file descriptors and the like: wait rather than spin.
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -7,9 +7,9 @@
 //! served at once; further ones wait in the listen queue.
 //!
 //! With `tls_cert` / `tls_key` set the source is syslog over TLS (RFC 5425): each
-//! connection first completes a TLS handshake (bounded by [`HANDSHAKE`]); a client that
+//! connection first completes a TLS handshake ([`super::tls::handshake`]); a client that
 //! fails it (plain TCP on the TLS port, a bad client certificate) is counted as rejected
-//! and closed.
+//! and closed. With `allow` set, a connection from elsewhere is closed before that.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -30,9 +30,6 @@ pub struct SyslogTcp {
     max_connections: usize,
     tls: Option<TlsAcceptor>,
 }
-
-/// Longest a TLS handshake may take before the connection is dropped.
-pub const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Bytes read at a time.
 const READ: usize = 64 * 1024;
@@ -61,10 +58,10 @@ impl SyslogTcp {
                 match tls {
                     None => connection(stream, env).await,
                     Some(acceptor) => {
-                        match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
-                            Ok(Ok(tls_stream)) => connection(tls_stream, env).await,
-                            Ok(Err(e)) => refused(&env, &e.to_string()),
-                            Err(_) => refused(&env, "handshake timed out"),
+                        if let Some(tls_stream) =
+                            super::tls::handshake(&acceptor, stream, &env).await
+                        {
+                            connection(tls_stream, env).await;
                         }
                     }
                 }
@@ -72,14 +69,6 @@ impl SyslogTcp {
         })
         .await;
     }
-}
-
-/// Counts and reports a connection whose TLS handshake failed.
-fn refused(env: &SourceEnv, why: &str) {
-    let c = env.counters();
-    c.received.fetch_add(1, Ordering::Relaxed);
-    c.rejected.fetch_add(1, Ordering::Relaxed);
-    eprintln!("kansoku serve: {}: TLS handshake failed: {why}", env.name);
 }
 
 async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {

@@ -1,6 +1,7 @@
 //! Syslog over UDP: one message per datagram (several when a sender joins them with
 //! newlines). UDP has no acknowledgement, so while the spool is full datagrams are read
-//! and dropped, and counted, rather than left to overflow the kernel's buffer unseen.
+//! and dropped, and counted, rather than left to overflow the kernel's buffer unseen. A
+//! datagram from outside the source's allow-list is dropped unread and counted.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -40,8 +41,9 @@ impl SyslogUdp {
         loop {
             let n = tokio::select! {
                 r = self.socket.recv_from(&mut buf) => match r {
-                    Ok((n, _)) => n,
-                    Err(_) => continue,
+                    Ok((n, peer)) if env.admits(peer) => n,
+                    // Outside the allow-list (counted), or a receive error.
+                    _ => continue,
                 },
                 () = &mut stop => break,
             };
@@ -49,7 +51,10 @@ impl SyslogUdp {
             let mut taken = self.datagram(&env, &buf[..n], &mut out);
             for _ in 0..GATHER {
                 match self.socket.try_recv_from(&mut buf) {
-                    Ok((n, _)) => taken += self.datagram(&env, &buf[..n], &mut out),
+                    Ok((n, peer)) if env.admits(peer) => {
+                        taken += self.datagram(&env, &buf[..n], &mut out);
+                    }
+                    Ok(_) => {}
                     Err(_) => break,
                 }
             }

@@ -1,4 +1,5 @@
-//! TLS for TCP syslog sources (RFC 5425): a rustls acceptor built from PEM files.
+//! TLS for the TCP sources (syslog over TLS as in RFC 5425, RELP over TLS, HTTPS): a
+//! rustls acceptor built from PEM files, and the handshake every one of them runs first.
 //!
 //! The certificate chain and private key come from `tls_cert` / `tls_key` in the source's
 //! config; with `tls_client_ca` set, clients must present a certificate signed by one of
@@ -6,15 +7,43 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
+use super::SourceEnv;
 use crate::ServeError;
 use crate::config::SourceConfig;
+
+/// Longest a TLS handshake may take before the connection is dropped.
+pub const HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// The server side of a TLS handshake on `stream`, within [`HANDSHAKE`]. A client that
+/// fails it (plain TCP on the TLS port, no client certificate or one no `tls_client_ca`
+/// signed, too slow) is counted as one rejected event, reported, and closed: `None`.
+pub async fn handshake(
+    acceptor: &TlsAcceptor,
+    stream: TcpStream,
+    env: &SourceEnv,
+) -> Option<TlsStream<TcpStream>> {
+    let why = match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => return Some(tls),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "handshake timed out".to_string(),
+    };
+    let c = env.counters();
+    c.received.fetch_add(1, Ordering::Relaxed);
+    c.rejected.fetch_add(1, Ordering::Relaxed);
+    eprintln!("kansoku serve: {}: TLS handshake failed: {why}", env.name);
+    None
+}
 
 /// The acceptor for `cfg`, or `None` when the source has no `tls_cert`.
 pub fn acceptor(cfg: &SourceConfig) -> Result<Option<TlsAcceptor>, ServeError> {

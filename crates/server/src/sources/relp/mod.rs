@@ -11,6 +11,10 @@
 //! Consecutive `syslog` frames read together are spooled in one append and answered in
 //! order after it. While the spool is full the connection reads nothing, so the sender's
 //! window of unanswered frames fills and it waits.
+//!
+//! With `tls_cert` / `tls_key` the session runs inside TLS (rsyslog's `omrelp` with
+//! `tls="on"`), and with `tls_client_ca` only senders with a certificate those CAs signed
+//! get past the handshake ([`super::tls`]).
 
 pub mod frame;
 pub mod resend;
@@ -22,6 +26,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 use super::{SourceEnv, now_micros, stopped};
 use crate::ServeError;
@@ -36,6 +41,7 @@ pub struct Relp {
     listener: TcpListener,
     max_connections: usize,
     sessions: Sessions,
+    tls: Option<TlsAcceptor>,
 }
 
 /// What the source's sessions share: what recent sessions spooled, and the last session
@@ -71,6 +77,7 @@ impl Relp {
     /// Binds the listener; `sent` is what the source's sessions spooled before this
     /// start (committed with the lake, plus what the spool still holds).
     pub async fn bind(cfg: &SourceConfig, sent: Sent) -> Result<(Relp, SocketAddr), ServeError> {
+        let tls = super::tls::acceptor(cfg)?;
         let (listener, local) = super::bind_tcp(cfg).await?;
         let last = sent.last_session();
         Ok((
@@ -81,6 +88,7 @@ impl Relp {
                     sent: Arc::new(Mutex::new(sent)),
                     last: Arc::new(AtomicU64::new(last)),
                 },
+                tls,
             },
             local,
         ))
@@ -91,8 +99,16 @@ impl Relp {
         super::accept_each(&self.listener, self.max_connections, &env, |stream| {
             let env = env.clone();
             let sessions = self.sessions.clone();
+            let tls = self.tls.clone();
             async move {
-                if let Err(why) = session(stream, &env, &sessions).await {
+                let done = match tls {
+                    None => session(stream, &env, &sessions).await,
+                    Some(acceptor) => match super::tls::handshake(&acceptor, stream, &env).await {
+                        Some(tls_stream) => session(tls_stream, &env, &sessions).await,
+                        None => Ok(()),
+                    },
+                };
+                if let Err(why) = done {
                     env.counters().rejected.fetch_add(1, Ordering::Relaxed);
                     let cause = std::error::Error::source(&why)
                         .map(|c| format!(": {c}"))
