@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Months, NaiveDate};
 use datafusion::prelude::SessionContext;
 use kansoku_report::model::{
-    HourlyDetections, NamedCount, NamedSeries, Share, SpikeMethod, SpikeNote,
+    BurstNote, HourlyDetections, NamedCount, NamedSeries, Share, SpikeMethod, SpikeNote,
 };
 
 use crate::period::local_midnight;
 use crate::query::{self, range};
-use crate::stats::spikes;
+use crate::stats::{Spike, spikes};
 use crate::{AnalyzeError, ReportRequest};
 
 const HOUR: i64 = 3_600_000_000;
@@ -129,38 +129,167 @@ pub async fn detections(
         .collect();
     series.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
     let mut queries = counts.queries.clone();
-    let mut notes = Vec::new();
-    for spike in spikes(&counts.total, &req.spike)
+    let found: Vec<Spike> = spikes(&counts.total, &req.spike)
         .into_iter()
-        .filter(|s| s.end > p0)
-    {
-        let (start, end) = (counts.hour(spike.start.max(p0)), counts.hour(spike.end + 1));
+        .filter(|s| s.end >= p0)
+        .collect();
+    let ranked = episodes(&found, EPISODE_GAP_HOURS);
+    let (explained, rest) = ranked.split_at(ranked.len().min(req.top_spikes));
+    let mut notes = Vec::new();
+    for e in explained {
+        // An episode that began in the history is told from the period's first hour.
+        let (start, end) = (counts.hour(e.start.max(p0)), counts.hour(e.end + 1));
         let (note, sql) = explain(ctx, req, start, end).await?;
         if notes.is_empty() {
             queries.extend(sql);
         }
         notes.push(SpikeNote {
-            peak_ts: counts.hour(spike.peak_index),
-            peak: spike.peak_value as u64,
-            baseline: spike.baseline,
-            score: spike.score,
+            peak_ts: counts.hour(e.peak_index),
+            peak: e.peak_value as u64,
+            baseline: e.baseline,
+            score: e.score,
+            excess: e.excess.round() as u64,
             ..note
         });
     }
+    let other_bursts = if rest.is_empty() {
+        Vec::new()
+    } else {
+        let (sources, sql) = sources_per_hour(ctx, req, counts).await?;
+        queries.push(sql);
+        rest.iter()
+            .map(|e| BurstNote {
+                start: counts.hour(e.start.max(p0)),
+                end: counts.hour(e.end + 1),
+                peak_ts: counts.hour(e.peak_index),
+                peak: e.peak_value as u64,
+                baseline: e.baseline,
+                excess: e.excess.round() as u64,
+                main_category: largest(
+                    counts
+                        .by_category
+                        .iter()
+                        .map(|(c, v)| (c.as_str(), v[e.start..=e.end].iter().sum::<f64>())),
+                ),
+                main_source: largest(
+                    sources
+                        .range(e.start..=e.end)
+                        .flat_map(|(_, per)| per.iter().map(|(s, n)| (s.as_str(), *n))),
+                ),
+            })
+            .collect()
+    };
     let p = &req.spike;
     Ok(HourlyDetections {
         series: series.into_iter().map(|(_, s)| s).collect(),
         total: points(&counts.total),
         spikes: notes,
+        other_bursts,
         method: SpikeMethod {
             window_hours: p.window as u32,
             season_hours: p.season.map(|s| s as u32),
             season_weight: p.season_weight,
             threshold: p.threshold,
             min_count: p.min_count as u64,
+            episode_gap_hours: EPISODE_GAP_HOURS as u32,
+            explained: req.top_spikes as u32,
         },
         queries,
     })
+}
+
+/// Spikes closer than this many hours (quiet hours between them) are one episode: a scan
+/// that pauses for an hour or two is still one scan.
+const EPISODE_GAP_HOURS: usize = 2;
+
+/// Spike hours merged into one episode.
+#[derive(Debug, Clone, PartialEq)]
+struct Episode {
+    start: usize,
+    end: usize,
+    peak_index: usize,
+    peak_value: f64,
+    baseline: f64,
+    score: f64,
+    /// Detections above the baseline, summed over the flagged hours.
+    excess: f64,
+}
+
+/// Merges spikes at most `gap` quiet hours apart into episodes and ranks them by excess
+/// detections, the largest first (ties: the earlier first). A burst of 40 on a baseline of
+/// 0 counts 40; a campaign of 900 over a baseline of 100 for three hours counts 600, so
+/// the few episodes that carried the period come first however many small ones there are.
+fn episodes(found: &[Spike], gap: usize) -> Vec<Episode> {
+    let mut out: Vec<Episode> = Vec::new();
+    for s in found {
+        let hours = (s.end - s.start + 1) as f64;
+        let excess = (s.total - s.baseline * hours).max(0.0);
+        match out.last_mut() {
+            Some(e) if s.start <= e.end + gap + 1 => {
+                e.end = s.end;
+                e.excess += excess;
+                if s.peak_value > e.peak_value {
+                    e.peak_index = s.peak_index;
+                    e.peak_value = s.peak_value;
+                    e.baseline = s.baseline;
+                    e.score = s.score;
+                }
+            }
+            _ => out.push(Episode {
+                start: s.start,
+                end: s.end,
+                peak_index: s.peak_index,
+                peak_value: s.peak_value,
+                baseline: s.baseline,
+                score: s.score,
+                excess,
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.excess.total_cmp(&a.excess).then(a.start.cmp(&b.start)));
+    out
+}
+
+/// The name with the largest count (ties: the first name in order), if any count is above 0.
+fn largest<'a>(counts: impl Iterator<Item = (&'a str, f64)>) -> Option<String> {
+    let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+    for (name, n) in counts {
+        *sums.entry(name).or_default() += n;
+    }
+    sums.into_iter()
+        .filter(|(_, n)| *n > 0.0)
+        .fold(None, |best: Option<(&str, f64)>, (name, n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((name, n)),
+        })
+        .map(|(name, _)| name.to_string())
+}
+
+/// Detections per hour index and source address over the period: one grouped query that
+/// names the main source of every burst not explained in full.
+async fn sources_per_hour(
+    ctx: &SessionContext,
+    req: &ReportRequest,
+    counts: &HourlyCounts,
+) -> Result<(BTreeMap<usize, Vec<(String, f64)>>, String), AnalyzeError> {
+    let from = counts.hour(counts.period_start);
+    let to = counts.hour(counts.total.len());
+    let sql = format!(
+        "SELECT date_trunc('hour', ts) AS hour, src_ip, count(*) AS n FROM http WHERE {} AND cardinality(categories) > 0 AND src_ip IS NOT NULL GROUP BY 1, 2",
+        range(from, to, req.tenant.as_deref())
+    );
+    let b = query::run(ctx, &sql).await?;
+    let mut out: BTreeMap<usize, Vec<(String, f64)>> = BTreeMap::new();
+    for ((h, src), n) in query::ints(&b, 0)?
+        .into_iter()
+        .zip(query::strings(&b, 1)?)
+        .zip(query::ints(&b, 2)?)
+    {
+        if let (Some(i), Some(src)) = (index(counts.start, h, counts.total.len()), src) {
+            out.entry(i).or_default().push((src, n as f64));
+        }
+    }
+    Ok((out, sql))
 }
 
 /// Who and what made up the detections in `[start, end)`.
@@ -215,6 +344,7 @@ async fn explain(
         peak: 0,
         baseline: 0.0,
         score: 0.0,
+        excess: 0,
         tenants,
         categories: named(&query::run(ctx, &q_cats).await?)?,
         tools: named(&query::run(ctx, &q_tools).await?)?,
@@ -227,4 +357,50 @@ async fn explain(
         note,
         vec![q_tenants, q_cats, q_tools, q_sources, q_paths, q_span],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spike(start: usize, end: usize, peak: f64, baseline: f64, total: f64) -> Spike {
+        Spike {
+            start,
+            end,
+            peak_index: start,
+            peak_value: peak,
+            baseline,
+            score: 10.0,
+            total,
+        }
+    }
+
+    #[test]
+    fn spikes_close_together_merge_and_episodes_rank_by_excess() {
+        let found = [
+            // A short burst of 40 on a quiet baseline: excess 40.
+            spike(10, 10, 40.0, 0.0, 40.0),
+            // A campaign in two parts two quiet hours apart: one episode, excess
+            // (900 − 3·100) + (250 − 1·50) = 800, its peak the larger part's.
+            spike(100, 102, 400.0, 100.0, 900.0),
+            spike(105, 105, 250.0, 50.0, 250.0),
+            // Three hours later: its own episode, excess 60.
+            spike(109, 109, 80.0, 20.0, 80.0),
+        ];
+        let e = episodes(&found, 2);
+        assert_eq!(e.len(), 3);
+        assert_eq!((e[0].start, e[0].end, e[0].excess), (100, 105, 800.0));
+        assert_eq!((e[0].peak_value, e[0].baseline), (400.0, 100.0));
+        assert_eq!((e[1].start, e[1].excess), (109, 60.0));
+        assert_eq!((e[2].start, e[2].excess), (10, 40.0));
+        // With no gap allowed, the campaign's two parts stay apart.
+        assert_eq!(episodes(&found, 0).len(), 4);
+    }
+
+    #[test]
+    fn the_largest_name_sums_its_counts_and_breaks_ties_by_name() {
+        let counts = [("b", 3.0), ("a", 2.0), ("a", 1.0), ("c", 0.0)];
+        assert_eq!(largest(counts.into_iter()), Some("a".into()));
+        assert_eq!(largest([("z", 0.0)].into_iter()), None);
+    }
 }

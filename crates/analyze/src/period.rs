@@ -64,6 +64,9 @@ pub struct ReportRequest {
     pub top_n: u32,
     /// Spike detection parameters (hourly).
     pub spike: SpikeParams,
+    /// Episodes of spike hours explained in full and marked on the chart; the rest are
+    /// listed.
+    pub top_spikes: usize,
     /// When probe detections make a distributed campaign (the WAF chapter's table).
     pub probes: ProbeParams,
     /// Title override (empty: the locale's title).
@@ -82,6 +85,7 @@ impl ReportRequest {
             tz: default_tz(lang),
             top_n: 3,
             spike: SpikeParams::hourly(),
+            top_spikes: 3,
             probes: ProbeParams::default(),
             title: String::new(),
             now: None,

@@ -163,18 +163,27 @@ fn chart(daily: &BTreeMap<String, Vec<f64>>, days: &Days, queries: &[String]) ->
         let sum = |v: &Vec<f64>| v.iter().sum::<f64>();
         sum(b.1).total_cmp(&sum(a.1)).then_with(|| a.0.cmp(b.0))
     });
-    let mut series: Vec<ChartSeries> = ranked
+    // The category "other" joins the summed rest rather than standing beside it under
+    // the same label.
+    let (mut named, mut rest) = (Vec::new(), Vec::new());
+    for r in &ranked {
+        if r.0 != "other" && named.len() < CHART_CATEGORIES {
+            named.push(r);
+        } else {
+            rest.push(r);
+        }
+    }
+    let mut series: Vec<ChartSeries> = named
         .iter()
-        .take(CHART_CATEGORIES)
         .map(|(cat, values)| ChartSeries {
             id: (*cat).clone(),
             label: Text::label(format!("category.{cat}")),
             values: values.iter().map(|v| Some(*v)).collect(),
         })
         .collect();
-    if ranked.len() > CHART_CATEGORIES {
+    if !rest.is_empty() {
         let mut other = vec![0.0; days.len()];
-        for (_, values) in &ranked[CHART_CATEGORIES..] {
+        for (_, values) in &rest {
             for (o, v) in other.iter_mut().zip(values.iter()) {
                 *o += v;
             }
@@ -294,4 +303,48 @@ fn source_table(b: &[arrow::array::RecordBatch], sql: String) -> Result<Table, A
         footnote: None,
         queries: vec![sql],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::Period;
+
+    #[test]
+    fn a_category_named_other_joins_the_summed_rest() {
+        let days = Days::of(
+            &Period::month(2026, 11).expect("a month"),
+            chrono_tz::Asia::Tokyo,
+        );
+        let n = days.len();
+        // Eight categories, "other" the largest: six named series plus one "other" that
+        // holds the real category and the two smallest.
+        let mut daily = BTreeMap::new();
+        for (i, cat) in [
+            "other",
+            "sqli",
+            "xss",
+            "rce",
+            "lfi",
+            "scanner",
+            "probe",
+            "log4shell",
+        ]
+        .iter()
+        .enumerate()
+        {
+            daily.insert(cat.to_string(), vec![(100 - i * 10) as f64; n]);
+        }
+        let figure = chart(&daily, &days, &[]);
+        let ChartData::DailyStacked { series, .. } = figure.chart else {
+            panic!("a daily stacked chart");
+        };
+        let ids: Vec<&str> = series.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["sqli", "xss", "rce", "lfi", "scanner", "probe", "other"]
+        );
+        let other = series.last().expect("other");
+        assert_eq!(other.values[0], Some(100.0 + 30.0));
+    }
 }

@@ -177,6 +177,9 @@ pub struct ReportConfig {
     pub timezone: String,
     /// Organisation name shown in the report header.
     pub organisation: String,
+    /// Episodes of spike hours explained in full and numbered on the hourly chart (the
+    /// most notable first); the others are listed in one table.
+    pub spikes: usize,
 }
 
 impl Default for ReportConfig {
@@ -185,6 +188,7 @@ impl Default for ReportConfig {
             lang: "ja".into(),
             timezone: String::new(),
             organisation: String::new(),
+            spikes: 3,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! A large combined-format log for throughput benchmarks: the demo shop's ordinary
-//! traffic with about 1% attacks mixed in, plus ground-truth labels in the layout
+//! traffic with about 1% attacks mixed in and 1.5% in short single-source scans,
+//! plus ground-truth labels in the layout
 //! `../shared/bench/peers.sh` reads (`LINENO<TAB>CATEGORY<TAB>IP`).
 
 use std::fs::File;
@@ -14,8 +15,14 @@ use crate::rng::DemoRng;
 use crate::sites::SHOP;
 use crate::{attacks, clock, web};
 
-/// Share of attack lines.
+/// Share of attack lines scattered one by one.
 const ATTACK_SHARE: f64 = 0.01;
+/// Share of lines in short scans besides them: internet background noise, each scan from
+/// one address, `SCAN_REQUESTS` requests a few seconds apart (a 1M-line quarter holds
+/// about 370, as real traffic holds hundreds, so the report must pick the episodes that
+/// matter among many small bursts).
+const SCAN_SHARE: f64 = 0.015;
+const SCAN_REQUESTS: (u64, u64) = (20, 60);
 
 /// What [`bench_log`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +38,8 @@ pub struct BenchLog {
 }
 
 /// Writes `lines` combined-format lines to `path` (time-ordered, three months of the
-/// shop's traffic), about 1% of them attacks, and their labels beside it.
+/// shop's traffic), about 1% of them scattered attacks, 1.5% in short scans, and
+/// their labels beside it.
 pub fn bench_log(path: &Path, lines: u64, seed: u64) -> io::Result<BenchLog> {
     let mut rng = DemoRng::stream(seed, "bench");
     let pool = AttackerPool::new(&mut rng);
@@ -42,7 +50,7 @@ pub fn bench_log(path: &Path, lines: u64, seed: u64) -> io::Result<BenchLog> {
         .first()
         .map_or(1, |m| web::ordinary(&mut rng.clone(), &SHOP, m, 1.0).len())
         .max(1);
-    let scale = lines as f64 / (probe_len as f64 * months.len() as f64) * 1.02;
+    let scale = lines as f64 / (probe_len as f64 * months.len() as f64) * 1.02 / (1.0 + SCAN_SHARE);
     let labels = path.with_extension("labels.tsv");
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut lab = BufWriter::new(File::create(&labels)?);
@@ -58,6 +66,22 @@ pub fn bench_log(path: &Path, lines: u64, seed: u64) -> io::Result<BenchLog> {
             let probe = attacks::probe(&mut rng, cat);
             let src = pool.draw(&mut rng);
             reqs.push(web::attack_request(&mut rng, &SHOP, probe, cat, src, ts));
+        }
+        let (first, last) = (
+            reqs.iter().map(|r| r.ts_ms).min().unwrap_or(0),
+            reqs.iter().map(|r| r.ts_ms).max().unwrap_or(0),
+        );
+        let mean_scan = (SCAN_REQUESTS.0 + SCAN_REQUESTS.1) as f64 / 2.0;
+        let scans = (reqs.len() as f64 * SCAN_SHARE / mean_scan).round() as usize;
+        for _ in 0..scans {
+            let cat = mix[rng.weighted(&weights)].0;
+            let src = pool.draw(&mut rng);
+            let mut ts = first + rng.between(0, (last - first).max(0) as u64) as i64;
+            for _ in 0..rng.between(SCAN_REQUESTS.0, SCAN_REQUESTS.1) {
+                let probe = attacks::probe(&mut rng, cat);
+                reqs.push(web::attack_request(&mut rng, &SHOP, probe, cat, src, ts));
+                ts += rng.between(1_000, 5_000) as i64;
+            }
         }
         reqs.sort_by_key(|r| r.ts_ms);
         for r in &reqs {
@@ -97,7 +121,8 @@ mod tests {
         assert_eq!(b.lines, 5_000);
         let text = std::fs::read_to_string(&log).expect("read");
         assert_eq!(text.lines().count(), 5_000);
-        assert!(b.attacks > 10 && b.attacks < 150, "{}", b.attacks);
+        // About 1% scattered and 1.5% in scans (at this size, one scan a month).
+        assert!(b.attacks > 50 && b.attacks < 250, "{}", b.attacks);
         let labels = std::fs::read_to_string(&b.labels).expect("labels");
         let first: Vec<&str> = labels
             .lines()

@@ -145,6 +145,40 @@ fn hourly(out: &mut String, report: &Report, fmt: &Fmt, h: &HourlyDetections) {
             let _ = writeln!(out, "   - {}: {}", esc(fmt.loc.text(key)), list.join(", "));
         }
     }
+    if !h.other_bursts.is_empty() {
+        let loc = fmt.loc;
+        let n = fmt.int(h.other_bursts.len() as u64);
+        let title = crate::locale::fill(loc.text("hourly.other_bursts"), &[("n", &n)], esc);
+        let _ = writeln!(out, "\n{title}\n");
+        let cols = [
+            "hourly.burst_when",
+            "hourly.burst_peak",
+            "hourly.burst_excess",
+            "hourly.burst_category",
+            "hourly.burst_source",
+        ]
+        .map(|k| esc(loc.text(k)));
+        header(out, &cols, &[false, true, true, false, false]);
+        let missing = loc.text("format.missing");
+        for b in &h.other_bursts {
+            let category = b
+                .main_category
+                .as_deref()
+                .map_or_else(|| missing.to_owned(), |c| loc.category(c).into_owned());
+            row(
+                out,
+                &[
+                    esc(&fmt.time_range(b.start, b.end)),
+                    fmt.int(b.peak),
+                    fmt.int(b.excess),
+                    esc(&category),
+                    b.main_source
+                        .as_deref()
+                        .map_or_else(|| esc(missing), md_code),
+                ],
+            );
+        }
+    }
 }
 
 fn top_months(out: &mut String, fmt: &Fmt, t: &TopCategoriesPerMonth) {

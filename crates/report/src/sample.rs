@@ -76,6 +76,7 @@ pub fn sample_report(lang: Lang) -> Report {
             peak: total[spike1 + 1].1,
             baseline: 41.0,
             score: 48.3,
+            excess: 1754,
             tenants: vec![
                 Share {
                     name: "shop-example".into(),
@@ -107,6 +108,7 @@ pub fn sample_report(lang: Lang) -> Report {
             peak: total[spike2].1,
             baseline: 22.0,
             score: 35.7,
+            excess: 987,
             tenants: vec![
                 Share {
                     name: "corp-portal".into(),
@@ -129,7 +131,17 @@ pub fn sample_report(lang: Lang) -> Report {
         series,
         total,
         spikes,
-        method: SpikeMethod { window_hours: 336, season_hours: Some(168), season_weight: 0.5, threshold: 6.0, min_count: 20 },
+        other_bursts: vec![BurstNote {
+            start: start + 200 * HOUR,
+            end: start + 201 * HOUR,
+            peak_ts: start + 200 * HOUR,
+            peak: 46,
+            baseline: 3.0,
+            excess: 43,
+            main_category: Some("scanner".into()),
+            main_source: Some("198.51.100.23".into()),
+        }],
+        method: SpikeMethod { window_hours: 336, season_hours: Some(168), season_weight: 0.5, threshold: 6.0, min_count: 20, episode_gap_hours: 2, explained: 3 },
         queries: vec!["SELECT date_trunc('hour', ts) AS hour, category, count(*) FROM http CROSS JOIN unnest(categories) AS c(category) WHERE ts >= $from AND ts < $to GROUP BY 1, 2 ORDER BY 1".into()],
     };
     let entry = |c: &str, n: u64, p: Option<u64>| TopEntry {

@@ -59,8 +59,10 @@ pub(crate) fn hourly_series(
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let mut out: Vec<Series> = Vec::new();
     let mut other: Option<Vec<Option<f64>>> = None;
-    for (i, (name, _, values)) in ranked.into_iter().enumerate() {
-        if i < MAX_SERIES {
+    // A category named "other" joins the summed rest: two series labelled "other" would
+    // be one too many.
+    for (name, _, values) in ranked {
+        if out.len() < MAX_SERIES && name != "other" {
             out.push(Series {
                 id: name.to_owned(),
                 label: fmt.loc.category(name).into_owned(),

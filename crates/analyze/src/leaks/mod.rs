@@ -39,6 +39,66 @@ pub struct Burst {
     pub score: f64,
 }
 
+/// A group's consecutive burst days, ranked among the period's bursts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BurstEpisode {
+    /// Group.
+    pub group: String,
+    /// First local day.
+    pub from: chrono::NaiveDate,
+    /// Last local day.
+    pub to: chrono::NaiveDate,
+    /// Posts over those days.
+    pub posts: u64,
+    /// The baseline of the busiest day.
+    pub baseline: f64,
+    /// Posts above the baseline over those days: what the episodes are ranked by.
+    pub excess: f64,
+}
+
+/// Merges each group's consecutive burst days and ranks the episodes by posts above their
+/// baseline, the largest first (ties: earlier, then group name). Six posts from a group
+/// that rarely posts are a burst for that group, but a prolific group's day of forty
+/// outranks it: the table opens with the bursts that moved the period.
+pub fn ranked_episodes(found: &[Burst]) -> Vec<BurstEpisode> {
+    let mut days: Vec<&Burst> = found.iter().collect();
+    days.sort_by(|a, b| a.group.cmp(&b.group).then(a.date.cmp(&b.date)));
+    let mut out: Vec<BurstEpisode> = Vec::new();
+    let mut busiest = 0u64;
+    for b in days {
+        let excess = (b.posts as f64 - b.baseline).max(0.0);
+        match out.last_mut() {
+            Some(e) if e.group == b.group && e.to.succ_opt() == Some(b.date) => {
+                e.to = b.date;
+                e.posts += b.posts;
+                e.excess += excess;
+                if b.posts > busiest {
+                    busiest = b.posts;
+                    e.baseline = b.baseline;
+                }
+            }
+            _ => {
+                busiest = b.posts;
+                out.push(BurstEpisode {
+                    group: b.group.clone(),
+                    from: b.date,
+                    to: b.date,
+                    posts: b.posts,
+                    baseline: b.baseline,
+                    excess,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.excess
+            .total_cmp(&a.excess)
+            .then(a.from.cmp(&b.from))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    out
+}
+
 fn period_of(req: &ReportRequest) -> Result<stats::Period, AnalyzeError> {
     stats::Period::inclusive(req.period.from, req.period.to, req.tz)
         .map_err(|e| AnalyzeError::Request(e.to_string()))
@@ -109,7 +169,7 @@ pub async fn sections(
             "leak-timing",
             CHAPTER,
             Text::label("section.leak_timing"),
-            timing_blocks(&st, &found, &params, &q),
+            timing_blocks(&st, &ranked_episodes(&found), req.top_spikes, &params, &q),
         ),
         Section::new(
             "leak-countries",
@@ -208,7 +268,13 @@ fn last_day(to: &str) -> String {
         .map_or_else(|| to.to_string(), |d| d.to_string())
 }
 
-fn timing_blocks(st: &LeakStats, found: &[Burst], p: &SpikeParams, q: &[String]) -> Vec<Block> {
+fn timing_blocks(
+    st: &LeakStats,
+    ranked: &[BurstEpisode],
+    top: usize,
+    p: &SpikeParams,
+    q: &[String],
+) -> Vec<Block> {
     let mut blocks = Vec::new();
     let days: Vec<chrono::NaiveDate> = st
         .daily
@@ -249,37 +315,41 @@ fn timing_blocks(st: &LeakStats, found: &[Burst], p: &SpikeParams, q: &[String])
             queries: q.to_vec(),
         }));
     }
-    if found.is_empty() {
+    if ranked.is_empty() {
         blocks.push(info(vec![Text::label("leak.no_bursts")]));
     } else {
-        blocks.push(Block::Table(Table {
-            title: Some(Text::label("leak.bursts")),
-            columns: vec![
-                Column::new("leak.date", Align::Left),
-                Column::new("leak.group", Align::Left),
-                Column::new("leak.posts", Align::Right),
-                Column::new("leak.baseline", Align::Right),
-                Column::new("leak.score", Align::Right),
-            ],
-            rows: found
-                .iter()
-                .map(|b| {
-                    vec![
-                        Value::Date(b.date),
-                        Value::Text(b.group.clone()),
-                        Value::Count(b.posts),
-                        Value::Number(b.baseline),
-                        if b.score.is_finite() {
-                            Value::Number(b.score)
-                        } else {
-                            Value::Missing
-                        },
-                    ]
-                })
-                .collect(),
-            footnote: None,
-            queries: q.to_vec(),
-        }));
+        let (first, rest) = ranked.split_at(ranked.len().min(top.max(1)));
+        for (title, rows) in [("leak.bursts", first), ("leak.other_bursts", rest)] {
+            if rows.is_empty() {
+                continue;
+            }
+            blocks.push(Block::Table(Table {
+                title: Some(Text::label(title)),
+                columns: vec![
+                    Column::new("leak.from", Align::Left),
+                    Column::new("leak.to", Align::Left),
+                    Column::new("leak.group", Align::Left),
+                    Column::new("leak.posts", Align::Right),
+                    Column::new("leak.baseline", Align::Right),
+                    Column::new("leak.excess", Align::Right),
+                ],
+                rows: rows
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            Value::Date(e.from),
+                            Value::Date(e.to),
+                            Value::Text(e.group.clone()),
+                            Value::Count(e.posts),
+                            Value::Number(e.baseline),
+                            Value::Number(e.excess),
+                        ]
+                    })
+                    .collect(),
+                footnote: None,
+                queries: q.to_vec(),
+            }));
+        }
     }
     blocks.push(info(vec![Text::template(
         "leak.method",
@@ -290,6 +360,12 @@ fn timing_blocks(st: &LeakStats, found: &[Burst], p: &SpikeParams, q: &[String])
             ("min_history", Value::Count(p.min_history as u64)),
         ],
     )]));
+    if !ranked.is_empty() {
+        blocks.push(info(vec![Text::template(
+            "leak.ranking",
+            [("top", Value::Count(top.max(1) as u64))],
+        )]));
+    }
     blocks
 }
 
@@ -417,4 +493,52 @@ fn japan_blocks(st: &LeakStats, q: &[String]) -> Vec<Block> {
         footnote: None,
         queries: q.to_vec(),
     })]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(group: &str, date: &str, posts: u64, baseline: f64) -> Burst {
+        Burst {
+            group: group.into(),
+            date: date.parse().expect("date"),
+            posts,
+            baseline,
+            score: 10.0,
+        }
+    }
+
+    #[test]
+    fn consecutive_days_of_a_group_merge_and_rank_by_posts_above_baseline() {
+        let found = [
+            day("tiny", "2022-08-01", 8, 0.0),
+            day("lockbit", "2022-09-14", 40, 6.0),
+            day("lockbit", "2022-09-15", 30, 6.0),
+            day("tiny", "2022-08-03", 7, 0.0),
+            day("other", "2022-07-02", 12, 1.0),
+        ];
+        let ranked = ranked_episodes(&found);
+        let head: Vec<(&str, String, String, f64)> = ranked
+            .iter()
+            .map(|e| {
+                (
+                    e.group.as_str(),
+                    e.from.to_string(),
+                    e.to.to_string(),
+                    e.excess,
+                )
+            })
+            .collect();
+        assert_eq!(
+            head,
+            [
+                ("lockbit", "2022-09-14".into(), "2022-09-15".into(), 58.0),
+                ("other", "2022-07-02".into(), "2022-07-02".into(), 11.0),
+                ("tiny", "2022-08-01".into(), "2022-08-01".into(), 8.0),
+                ("tiny", "2022-08-03".into(), "2022-08-03".into(), 7.0),
+            ]
+        );
+        assert_eq!(ranked[0].posts, 70);
+    }
 }

@@ -49,6 +49,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<u8> {
         req.tz = tz;
         req.tenant = args.tenant.clone();
         req.top_n = args.top.max(1);
+        req.top_spikes = args.spikes.unwrap_or(config.report.spikes);
         req.title = config.report.organisation.clone();
         let mut report = build_report(&ctx, &req).await?;
         // Attacks from sources others already listed (`kansoku intel import`).

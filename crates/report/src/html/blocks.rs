@@ -6,8 +6,8 @@ use crate::chart;
 use crate::escape::html as esc;
 use crate::format::Fmt;
 use crate::model::{
-    Align, Block, HourlyDetections, NamedCount, Note, Report, Table, Tone, TopCategoriesPerMonth,
-    Value,
+    Align, Block, BurstNote, HourlyDetections, NamedCount, Note, Report, Table, Tone,
+    TopCategoriesPerMonth, Value,
 };
 use crate::view;
 
@@ -86,6 +86,7 @@ fn hourly(out: &mut String, report: &Report, fmt: &Fmt, h: &HourlyDetections) {
         }
         out.push_str("</ol>");
     }
+    other_bursts(out, fmt, &h.other_bursts);
     let m = &h.method;
     let window = fmt.number(m.window_hours as f64 / 24.0, 1);
     let (weight, threshold, min_count) = (
@@ -108,7 +109,51 @@ fn hourly(out: &mut String, report: &Report, fmt: &Fmt, h: &HourlyDetections) {
         ],
         esc,
     );
-    let _ = write!(out, r#"<p class="note method">{text}</p>"#);
+    let episodes = crate::locale::fill(
+        fmt.loc.text("hourly.episodes"),
+        &[
+            ("gap", &fmt.int(m.episode_gap_hours.into())),
+            ("top", &fmt.int(m.explained.into())),
+        ],
+        esc,
+    );
+    let _ = write!(out, r#"<p class="note method">{text} {episodes}</p>"#);
+}
+
+/// The episodes not explained in full: one collapsed table.
+fn other_bursts(out: &mut String, fmt: &Fmt, bursts: &[BurstNote]) {
+    if bursts.is_empty() {
+        return;
+    }
+    let loc = fmt.loc;
+    let n = fmt.int(bursts.len() as u64);
+    let _ = write!(
+        out,
+        r#"<details class="other-bursts"><summary>{}</summary><table><tr><th>{}</th><th class="num">{}</th><th class="num">{}</th><th>{}</th><th>{}</th></tr>"#,
+        crate::locale::fill(loc.text("hourly.other_bursts"), &[("n", &n)], esc),
+        esc(loc.text("hourly.burst_when")),
+        esc(loc.text("hourly.burst_peak")),
+        esc(loc.text("hourly.burst_excess")),
+        esc(loc.text("hourly.burst_category")),
+        esc(loc.text("hourly.burst_source")),
+    );
+    let missing = loc.text("format.missing");
+    for b in bursts {
+        let category = b
+            .main_category
+            .as_deref()
+            .map_or_else(|| missing.to_owned(), |c| loc.category(c).into_owned());
+        let _ = write!(
+            out,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td><td><code>{}</code></td></tr>"#,
+            esc(&fmt.time_range(b.start, b.end)),
+            fmt.int(b.peak),
+            fmt.int(b.excess),
+            esc(&category),
+            esc(b.main_source.as_deref().unwrap_or(missing)),
+        );
+    }
+    out.push_str("</table></details>");
 }
 
 fn counts(out: &mut String, fmt: &Fmt, heading: &str, items: &[NamedCount]) {

@@ -19,13 +19,13 @@ use serde::{Deserialize, Serialize};
 pub use generic::{Align, ChartData, ChartFigure, ChartSeries, Column, Note, Slice, Table, Tone};
 pub use text::{Text, Value};
 pub use waf::{
-    HourlyDetections, MonthTop, NamedCount, NamedSeries, Point, Share, SpikeMethod, SpikeNote,
-    TopCategoriesPerMonth, TopEntry,
+    BurstNote, HourlyDetections, MonthTop, NamedCount, NamedSeries, Point, Share, SpikeMethod,
+    SpikeNote, TopCategoriesPerMonth, TopEntry,
 };
 
 /// Version of the JSON shape ([`crate::render_json`], `schema/report.schema.json`).
 /// Bumped on any change a consumer could notice.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,8 +13,13 @@ pub struct HourlyDetections {
     pub series: Vec<NamedSeries>,
     /// All detections per hour.
     pub total: Vec<Point>,
-    /// Spikes found on `total`, in time order; numbered 1, 2, … in the chart.
+    /// The most notable episodes of spike hours (spikes a few quiet hours apart merged),
+    /// ranked by detections above the baseline, each explained; numbered 1, 2, … in rank
+    /// order in the chart. At most the report's configured number.
     pub spikes: Vec<SpikeNote>,
+    /// The other episodes, ranked the same way, listed without a full explanation.
+    #[serde(default)]
+    pub other_bursts: Vec<BurstNote>,
     /// The parameters the spikes were found with (printed under the chart).
     pub method: SpikeMethod,
     /// SQL behind the series and the explanations.
@@ -45,6 +50,34 @@ pub struct SpikeMethod {
     pub threshold: f64,
     /// Smallest count that can be a spike.
     pub min_count: u64,
+    /// Spikes at most this many quiet hours apart form one episode.
+    #[serde(default)]
+    pub episode_gap_hours: u32,
+    /// Episodes explained in full (the rest are listed).
+    #[serde(default)]
+    pub explained: u32,
+}
+
+/// An episode of spike hours listed without a full explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BurstNote {
+    /// Start of the first flagged hour (UTC µs).
+    pub start: i64,
+    /// End of the last flagged hour, exclusive (UTC µs).
+    pub end: i64,
+    /// Start of the peak hour (UTC µs).
+    pub peak_ts: i64,
+    /// Detections in the peak hour.
+    pub peak: u64,
+    /// Baseline (normal count) for the peak hour.
+    pub baseline: f64,
+    /// Detections above the baseline over the episode (what it is ranked by).
+    pub excess: u64,
+    /// The category with the most detections in the episode.
+    pub main_category: Option<String>,
+    /// The source address with the most detections in the episode.
+    pub main_source: Option<String>,
 }
 
 /// A spike and the evidence that explains it.
@@ -63,6 +96,9 @@ pub struct SpikeNote {
     pub baseline: f64,
     /// Score of the peak hour.
     pub score: f64,
+    /// Detections above the baseline over the episode (what it is ranked by).
+    #[serde(default)]
+    pub excess: u64,
     /// Tenants by share of the spike's detections (0‥1), largest first.
     pub tenants: Vec<Share>,
     /// Category ids by count, largest first.

@@ -24,7 +24,7 @@ fn the_schema_rejects_a_report_that_breaks_it() {
     let v = validator();
     let mut out: serde_json::Value =
         serde_json::from_str(&render_json(&sample_report(Lang::En))).expect("JSON");
-    out["schema_version"] = 2.into();
+    out["schema_version"] = 1.into();
     assert!(!v.is_valid(&out));
     let mut out: serde_json::Value =
         serde_json::from_str(&render_json(&sample_report(Lang::En))).expect("JSON");
@@ -37,5 +37,5 @@ fn json_round_trips_and_names_its_version() {
     let r = sample_report(Lang::Ja);
     let back: kansoku_report::Report = serde_json::from_str(&render_json(&r)).expect("parses back");
     assert_eq!(back, r);
-    assert!(render_json(&r).contains("\"schema_version\": 1"));
+    assert!(render_json(&r).contains("\"schema_version\": 2"));
 }
