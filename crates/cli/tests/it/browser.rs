@@ -1,6 +1,6 @@
 //! The report as a reader sees it, in headless Chromium (Debian's `chromium`; `.ci/run`
 //! installs it): the demo report's charts render with both planted spikes marked, and
-//! hostile strings from logs show as text without running (issue 4).
+//! hostile strings from logs show as text without running.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,4 +1,4 @@
-//! The same report on a Ballista cluster as embedded (issue 9): a scheduler and two
+//! The same report on a Ballista cluster as embedded: a scheduler and two
 //! executors run as separate `kansoku cluster` processes on loopback, over a lake of a
 //! million http rows across three months; every report query runs on both engines and
 //! the reports must be identical.

@@ -1,4 +1,4 @@
-//! `kansoku config init|check|reference` (issue 11).
+//! `kansoku config init|check|reference`.
 
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! `kansoku intel` (issue 12): export → import round trips that mark exactly the exported
+//! `kansoku intel`: export → import round trips that mark exactly the exported
 //! sources, time-aware matching of blocklists, the privacy of default exports, and the
 //! report's line on attacks from sources already known to others.
 
@@ -134,7 +134,7 @@ impl Lab {
             .flatten()
             .filter_map(|m| m["src_ip"].as_str().map(str::to_string))
             .collect();
-        // The CSV form lists the same sources (issue 11: every listing in four formats).
+        // The CSV form lists the same sources (every listing comes in four formats).
         let csv = matches("csv");
         let mut lines = csv.lines();
         assert_eq!(

@@ -1,5 +1,5 @@
 //! Shell integration as a user meets it: completions and man pages from the binary, the
-//! exit codes `--help` documents (issue 11).
+//! exit codes `--help` documents.
 
 use crate::common::{kansoku, run, stderr, stdout, write};
 

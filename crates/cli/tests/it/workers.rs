@@ -1,4 +1,4 @@
-//! Several `kansoku ingest` workers writing one lake at once (issue 9, parallel ingest):
+//! Several `kansoku ingest` workers writing one lake at once (parallel ingest):
 //! each line lands exactly once, and running them all again adds nothing.
 
 use std::process::{Child, Stdio};
