@@ -10,7 +10,10 @@ Exit codes:
   0  success
   1  failure; the message says what to do next
   2  usage error (unknown option, missing or bad argument)
-  3  finished, but some input was rejected (the lines are in DATA/rejects/)";
+  3  finished, but some input was rejected (the lines are in DATA/rejects/)
+  4  kansoku eval: a figure is below its floor
+  5  evidence verify: self-consistent only, not anchored (no --key-fingerprint, and the
+     key store does not hold the case's key)";
 
 /// kansoku (観測): a security observation center in one binary.
 ///
@@ -124,13 +127,11 @@ pub enum Command {
     /// Incident cases: open, list, show, count, notes, first-response checklists.
     ///
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30"
-    #[command(subcommand)]
-    Case(crate::cmd::case::CaseCommand),
+    Case(crate::cmd::case::CaseArgs),
     /// A case's evidence: add files, import KAPE/UAC logs, list, verify, export.
     ///
     /// Example: kansoku evidence add acme-2026-10 /var/log/nginx --kind server --handler sato
-    #[command(subcommand)]
-    Evidence(crate::cmd::evidence::EvidenceCommand),
+    Evidence(crate::cmd::evidence::EvidenceArgs),
     /// Reporting deadlines of a case (Japan's APPI, partner contracts) and the draft report.
     ///
     /// Example: kansoku deadlines acme-2026-10 --draft ja

@@ -25,6 +25,9 @@ pub mod exit {
     pub const REJECTED: u8 = 3;
     /// `kansoku eval` measured, but a figure is below its floor.
     pub const BELOW_FLOOR: u8 = 4;
+    /// `kansoku evidence verify`: nothing changed, but nothing outside the case vouches
+    /// for its signing key (no `--key-fingerprint`, not in this machine's key store).
+    pub const NOT_ANCHORED: u8 = 5;
 }
 
 fn main() -> ExitCode {

@@ -144,8 +144,9 @@ pub struct CaseMeta {
     /// One paragraph on what happened.
     #[serde(default)]
     pub summary: String,
-    /// Fingerprint of the custody log's Ed25519 public key (`sha256:` + hex), so a
-    /// swapped key file is noticed.
+    /// Fingerprint of the custody log's Ed25519 public key (`sha256:` + hex), the name of
+    /// the signing key in the key store ([`crate::keystore`]). Written here, it only
+    /// notices a swapped key file; the copy the handler keeps outside the case anchors it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_fingerprint: Option<String>,
     /// Facts for the reporting rules.
@@ -347,6 +348,13 @@ impl Case {
         let text = toml::to_string_pretty(&self.meta)
             .map_err(|e| IrError::Invalid(format!("case.toml: {e}")))?;
         write_atomic(&self.dir.join(CASE_FILE), text.as_bytes())
+    }
+
+    /// SHA-256 of what `case.toml` says (its parsed content, so layout and comments do
+    /// not count), as the custody log records it at every change.
+    pub fn digest(&self) -> String {
+        // Serialising the metadata (strings, numbers, times) cannot fail.
+        crate::digest::sha256_hex(&serde_json::to_vec(&self.meta).unwrap_or_default())
     }
 
     /// Adds a dated note and saves.

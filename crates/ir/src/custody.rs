@@ -7,12 +7,16 @@
 //! `sig` is the Ed25519 signature of the hash. The first entry also carries the public
 //! key's fingerprint, which `case.toml` repeats, so a swapped `keys/custody.pub` is
 //! noticed. `custody.head` records the number of entries and the last hash (signed), so
-//! a deleted last entry is noticed too.
+//! a deleted last entry is noticed too. Every change to `case.toml` (the opening, a note,
+//! `case sign` after an edit) is an entry carrying the digest of the new content
+//! ([`Case::digest`]), so an edit nobody recorded is noticed.
 //!
-//! The signing key lives in the case (`keys/custody.key`, mode 0600): it proves the log
-//! was written by whoever holds the case, and catches edits by anyone who does not. To
-//! guard against someone who can read the key, send the fingerprint and the head hash
-//! that `evidence verify` prints to someone outside the team.
+//! The signing key lives outside the case, in the user's key store
+//! ([`crate::keystore`]), which also remembers the head this machine last wrote: a log
+//! that does not extend it is not appended to. Whoever can edit the case folder cannot
+//! re-sign it; whoever holds the key store can, so the fingerprint printed at `case new`
+//! goes to someone outside the team, and `evidence verify --key-fingerprint` checks a
+//! case or archive against it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,12 +28,15 @@ use serde::{Deserialize, Serialize};
 use crate::IrError;
 use crate::case::{Case, write_atomic};
 use crate::digest::{hex, sha256_hex, unhex};
+use crate::keystore::{Anchor, KeyStore, absolute_folder, read_signing_key};
 
 /// The log file in the case folder.
 pub const LOG_FILE: &str = "custody.jsonl";
 /// The signed head (entry count and last hash).
 pub const HEAD_FILE: &str = "custody.head";
-/// The signing key (hex seed), mode 0600.
+/// Where kansoku before the key store kept the signing key (hex seed), inside the case.
+/// Such a key is moved to the key store at the next append; `verify` calls a case that
+/// still holds one not anchored.
 pub const KEY_FILE: &str = "keys/custody.key";
 /// The public key (hex).
 pub const PUB_FILE: &str = "keys/custody.pub";
@@ -50,6 +57,8 @@ pub enum Action {
     Exported,
     /// A note was added.
     Note,
+    /// `case.toml` was edited and the edit recorded (`case sign`).
+    CaseUpdated,
 }
 
 impl Action {
@@ -61,6 +70,7 @@ impl Action {
             Action::EvidenceImported => "evidence_imported",
             Action::Exported => "exported",
             Action::Note => "note",
+            Action::CaseUpdated => "case_updated",
         }
     }
 }
@@ -82,6 +92,10 @@ pub struct Entry {
     /// Fingerprint of the signing key; first entry only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_fingerprint: Option<String>,
+    /// Digest of `case.toml` after this entry ([`Case::digest`]); entries that changed
+    /// the case only (opening, note, `case sign`). Absent from logs of older kansoku.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_sha256: Option<String>,
     /// Hash of the previous entry.
     pub prev: String,
     /// SHA-256 of this entry's body.
@@ -99,6 +113,8 @@ struct Body<'a> {
     data: &'a serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     key_fingerprint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case_sha256: Option<&'a str>,
     prev: &'a str,
 }
 
@@ -112,6 +128,7 @@ impl Entry {
             action: self.action,
             data: &self.data,
             key_fingerprint: self.key_fingerprint.as_deref(),
+            case_sha256: self.case_sha256.as_deref(),
             prev: &self.prev,
         };
         // Serialising a struct of strings and a Value cannot fail.
@@ -167,58 +184,74 @@ pub fn read_public_key(path: &Path) -> Result<VerifyingKey, IrError> {
         .map_err(|_| IrError::format(path, "not a valid Ed25519 public key"))
 }
 
-fn read_signing_key(path: &Path) -> Result<SigningKey, IrError> {
-    let text = std::fs::read_to_string(path).map_err(|e| IrError::io(path, e))?;
-    let bytes: [u8; 32] = unhex(text.trim())
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| IrError::format(path, "not a hex Ed25519 signing key"))?;
-    Ok(SigningKey::from_bytes(&bytes))
-}
-
-/// Writes a new secret file readable by its owner only.
-fn write_secret(path: &Path, text: &str) -> Result<(), IrError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path).map_err(|e| IrError::io(path, e))?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
-        .map_err(|e| IrError::io(path, e))
-}
-
 /// A case's custody log, open for appending.
 #[derive(Debug)]
 pub struct Custody {
     dir: PathBuf,
+    case: String,
     key: SigningKey,
+    store: KeyStore,
 }
 
 impl Custody {
-    /// Opens the log of `case`, starting it (new key pair, first entry, fingerprint in
-    /// `case.toml`) when the case has none yet.
+    /// Opens the log of `case` with its key from `store`, starting it (new key pair in
+    /// the store, first entry, fingerprint in `case.toml`) when the case has none yet.
+    /// A key an older kansoku kept inside the case is moved to the store first. A log
+    /// that does not extend the head this machine last wrote is refused
+    /// ([`IrError::CustodyRolledBack`]).
     pub fn open_or_init(
         case: &mut Case,
+        store: &KeyStore,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<Custody, IrError> {
-        let key_path = case.dir.join(KEY_FILE);
-        if key_path.exists() {
+        let legacy = case.dir.join(KEY_FILE);
+        if std::fs::symlink_metadata(&legacy).is_ok() {
+            adopt_legacy_key(case, store, &legacy)?;
+        }
+        if let Some(fp) = case.meta.key_fingerprint.clone() {
+            // case.toml is in the folder: the store says which key this machine signs
+            // this folder's log with.
+            if let Some(anchor) = store.anchor_for_folder(&case.dir)?
+                && anchor.fingerprint != fp
+            {
+                return Err(IrError::KeyChanged {
+                    case: case.meta.name.clone(),
+                    named: fp,
+                    signed: anchor.fingerprint,
+                });
+            }
+            let key = store
+                .signing_key(&fp)?
+                .ok_or_else(|| IrError::KeyNotInStore {
+                    case: case.meta.name.clone(),
+                    fingerprint: fp.clone(),
+                    store: store.dir().to_path_buf(),
+                })?;
             let custody = Custody {
                 dir: case.dir.clone(),
-                key: read_signing_key(&key_path)?,
+                case: case.meta.name.clone(),
+                key,
+                store: store.clone(),
             };
             custody.finish_head()?;
+            custody.check_anchor(&fp)?;
+            if read_log(&case.dir)?.is_empty() {
+                // Stopped between naming the key in case.toml and the first entry.
+                custody.open_log(case, actor, now)?;
+            }
             return Ok(custody);
         }
+        if !read_log(&case.dir)?.is_empty() {
+            return Err(IrError::format(
+                &case.dir.join(crate::case::CASE_FILE),
+                "names no custody key, but the custody log has entries; run `kansoku evidence verify`",
+            ));
+        }
+        let key = store.create()?;
+        let public = key.verifying_key();
         let keys = case.dir.join("keys");
         std::fs::create_dir_all(&keys).map_err(|e| IrError::io(&keys, e))?;
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed)
-            .map_err(|e| IrError::Invalid(format!("no randomness for a signing key: {e}")))?;
-        let key = SigningKey::from_bytes(&seed);
-        write_secret(&key_path, &format!("{}\n", hex(&seed)))?;
-        let public = key.verifying_key();
         write_atomic(
             &case.dir.join(PUB_FILE),
             format!("{}\n", hex(public.as_bytes())).as_bytes(),
@@ -228,12 +261,30 @@ impl Custody {
         case.save()?;
         let custody = Custody {
             dir: case.dir.clone(),
+            case: case.meta.name.clone(),
             key,
+            store: store.clone(),
         };
+        custody.open_log(case, actor, now)?;
+        Ok(custody)
+    }
+
+    /// The first entry: the key's fingerprint and the digest of `case.toml`.
+    fn open_log(&self, case: &Case, actor: &str, now: DateTime<Utc>) -> Result<Entry, IrError> {
         let data =
             serde_json::json!({"case": case.meta.name, "type": case.meta.case_type.as_str()});
-        custody.append_with(actor, Action::CaseOpened, data, Some(fp), now)?;
-        Ok(custody)
+        self.append_with(
+            actor,
+            Action::CaseOpened,
+            data,
+            (Some(self.fingerprint()), Some(case.digest())),
+            now,
+        )
+    }
+
+    /// The fingerprint of the signing key.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.key.verifying_key())
     }
 
     /// Writes the head an append did not get to: the process stopped after the entry
@@ -262,6 +313,52 @@ impl Custody {
         Ok(())
     }
 
+    /// Refuses a log that lacks the last entry this machine recorded in the store, or has
+    /// another in its place; brings the store's anchor up to a log that extends it (an
+    /// append that stopped before recording it).
+    fn check_anchor(&self, fp: &str) -> Result<(), IrError> {
+        let Some(anchor) = self.store.anchor(fp)? else {
+            return Ok(());
+        };
+        let entries = read_log(&self.dir)?;
+        let signed: Vec<&Entry> = entries
+            .iter()
+            .filter_map(|(_, e)| e.as_ref().ok())
+            .filter(|e| e.hash == e.body_hash() && e.signed_by(&self.key.verifying_key()))
+            .collect();
+        let extends = anchor.entries == 0
+            || signed
+                .iter()
+                .any(|e| e.index + 1 == anchor.entries && e.hash == anchor.head);
+        if !extends {
+            return Err(IrError::CustodyRolledBack {
+                case: self.case.clone(),
+                entries: anchor.entries,
+                head: anchor.head,
+            });
+        }
+        if let Some(head) = read_head(&self.dir)?
+            && head.entries > anchor.entries
+            && head_signed_by(&head, &self.key.verifying_key())
+            && signed
+                .iter()
+                .any(|e| e.index + 1 == head.entries && e.hash == head.hash)
+        {
+            self.record_anchor(head.entries, &head.hash)?;
+        }
+        Ok(())
+    }
+
+    fn record_anchor(&self, entries: u64, head: &str) -> Result<(), IrError> {
+        self.store.record(&Anchor {
+            fingerprint: self.fingerprint(),
+            case: self.case.clone(),
+            folder: absolute_folder(&self.dir),
+            entries,
+            head: head.into(),
+        })
+    }
+
     fn write_head(&self, last: &Entry) -> Result<(), IrError> {
         let message = Head::message(last.index + 1, &last.hash);
         let head = Head {
@@ -270,7 +367,9 @@ impl Custody {
             sig: hex(&self.key.sign(message.as_bytes()).to_bytes()),
         };
         let head_json = serde_json::to_string(&head).unwrap_or_default();
-        write_atomic(&self.dir.join(HEAD_FILE), head_json.as_bytes())
+        write_atomic(&self.dir.join(HEAD_FILE), head_json.as_bytes())?;
+        fail::fail_point!("ir.custody.head_written", |_| std::process::abort());
+        self.record_anchor(head.entries, &head.hash)
     }
 
     /// Appends one signed entry and returns it.
@@ -281,7 +380,25 @@ impl Custody {
         data: serde_json::Value,
         now: DateTime<Utc>,
     ) -> Result<Entry, IrError> {
-        self.append_with(actor, action, data, None, now)
+        self.append_with(actor, action, data, (None, None), now)
+    }
+
+    /// Appends an entry for a change to `case.toml` (already saved), carrying its digest.
+    pub fn append_case_change(
+        &self,
+        case: &Case,
+        actor: &str,
+        action: Action,
+        data: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<Entry, IrError> {
+        self.append_with(actor, action, data, (None, Some(case.digest())), now)
+    }
+
+    /// The `case.toml` digest the log last recorded, if any entry carries one (logs of
+    /// older kansoku do not).
+    pub fn recorded_case_digest(&self) -> Result<Option<String>, IrError> {
+        Ok(last_case_digest(&read_log(&self.dir)?))
     }
 
     fn append_with(
@@ -289,7 +406,7 @@ impl Custody {
         actor: &str,
         action: Action,
         data: serde_json::Value,
-        key_fingerprint: Option<String>,
+        (key_fingerprint, case_sha256): (Option<String>, Option<String>),
         now: DateTime<Utc>,
     ) -> Result<Entry, IrError> {
         let path = self.dir.join(LOG_FILE);
@@ -315,6 +432,7 @@ impl Custody {
             action,
             data,
             key_fingerprint,
+            case_sha256,
             prev,
             hash: String::new(),
             sig: String::new(),
@@ -329,9 +447,40 @@ impl Custody {
             .map_err(|e| IrError::io(&path, e))?;
         fail::fail_point!("ir.custody.appended", |_| std::process::abort());
         self.write_head(&entry)?;
-        fail::fail_point!("ir.custody.head_written", |_| std::process::abort());
         Ok(entry)
     }
+}
+
+/// Moves the signing key an older kansoku kept in the case to the store: written and
+/// synced there before the copy in the case goes. Only the key `case.toml` names, as a
+/// regular file: a planted key would otherwise become one this machine signs with.
+fn adopt_legacy_key(case: &Case, store: &KeyStore, legacy: &Path) -> Result<(), IrError> {
+    let meta = std::fs::symlink_metadata(legacy).map_err(|e| IrError::io(legacy, e))?;
+    if !meta.is_file() {
+        return Err(IrError::format(legacy, "not a regular file; not read"));
+    }
+    let key = read_signing_key(legacy)?;
+    let fp = fingerprint(&key.verifying_key());
+    if case.meta.key_fingerprint.as_deref() != Some(fp.as_str()) {
+        return Err(IrError::format(
+            legacy,
+            format!(
+                "holds key {fp}, not the key case.toml names ({}); not used",
+                case.meta.key_fingerprint.as_deref().unwrap_or("none")
+            ),
+        ));
+    }
+    store.adopt(&key)?;
+    std::fs::remove_file(legacy).map_err(|e| IrError::io(legacy, e))
+}
+
+/// The `case.toml` digest of the last entry that carries one.
+pub fn last_case_digest(lines: &[LogLine]) -> Option<String> {
+    lines
+        .iter()
+        .filter_map(|(_, e)| e.as_ref().ok())
+        .filter_map(|e| e.case_sha256.clone())
+        .next_back()
 }
 
 /// One line of the log: its number (from 1) and the entry, or why it could not be read.
@@ -375,16 +524,45 @@ pub fn head_signed_by(head: &Head, key: &VerifyingKey) -> bool {
 }
 
 /// Adds a note to `case.toml` and records it in the custody log, so a note cannot be
-/// back-dated silently: the log shows when it was written.
+/// back-dated silently: the log shows when it was written. Refused when `case.toml`
+/// holds an edit the log has not recorded ([`IrError::CaseFileChanged`]): the note's
+/// entry would sign it.
 pub fn add_note(
     case: &mut Case,
+    store: &KeyStore,
     note: crate::case::Note,
     now: DateTime<Utc>,
 ) -> Result<(), IrError> {
-    let custody = Custody::open_or_init(case, &note.author, now)?;
+    let custody = Custody::open_or_init(case, store, &note.author, now)?;
+    if custody
+        .recorded_case_digest()?
+        .is_some_and(|d| d != case.digest())
+    {
+        return Err(IrError::CaseFileChanged(case.meta.name.clone()));
+    }
     let data = serde_json::json!({"at": note.at.to_rfc3339(), "text": note.text});
     let author = note.author.clone();
     case.add_note(note)?;
-    custody.append(&author, Action::Note, data, now)?;
+    custody.append_case_change(case, &author, Action::Note, data, now)?;
     Ok(())
+}
+
+/// Records `case.toml` as it now is (after an edit by hand: contacts, partners, facts,
+/// the time of learning) in the custody log, with the whole content as the entry's data
+/// so the log keeps every version. `None` when the log already records this content.
+pub fn sign_case(
+    case: &mut Case,
+    store: &KeyStore,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Entry>, IrError> {
+    let custody = Custody::open_or_init(case, store, actor, now)?;
+    if custody.recorded_case_digest()?.as_deref() == Some(case.digest().as_str()) {
+        return Ok(None);
+    }
+    let data = serde_json::to_value(&case.meta)
+        .map_err(|e| IrError::Invalid(format!("case.toml: {e}")))?;
+    custody
+        .append_case_change(case, actor, Action::CaseUpdated, data, now)
+        .map(Some)
 }

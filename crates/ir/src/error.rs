@@ -43,6 +43,70 @@ pub enum IrError {
     /// The lake could not be opened or queried.
     #[error("lake: {0}")]
     Lake(String),
+    /// No key store folder: neither `--key-dir`, `KANSOKU_KEY_DIR`, `XDG_DATA_HOME` nor
+    /// `HOME` names one.
+    #[error(
+        "no key store for custody signing keys: set KANSOKU_KEY_DIR or pass --key-dir (HOME is not set)"
+    )]
+    NoKeyStore,
+    /// A case's signing key is not in the key store: appending to its custody log needs
+    /// the store of the machine that opened it.
+    #[error(
+        "case {case:?}: its custody signing key {fingerprint} is not in the key store {}; \
+         append on the machine that opened the case, or point --key-dir / KANSOKU_KEY_DIR at its key store",
+        store.display()
+    )]
+    KeyNotInStore {
+        /// The case.
+        case: String,
+        /// The key the case names.
+        fingerprint: String,
+        /// The store searched.
+        store: PathBuf,
+    },
+    /// A key file or key store folder that group or others can reach.
+    #[error("{}: mode {mode:o} lets others read the custody signing key; run chmod go-rwx on it", path.display())]
+    KeyExposed {
+        /// The file or folder.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The custody log does not extend what this machine last signed in it: entries were
+    /// removed or rewritten. Nothing is appended to such a log.
+    #[error(
+        "case {case:?}: the custody log does not extend the head this machine last wrote \
+         ({entries} entries ending in {head}); run `kansoku evidence verify {case}`"
+    )]
+    CustodyRolledBack {
+        /// The case.
+        case: String,
+        /// Entries this machine last recorded.
+        entries: u64,
+        /// The hash of the last of them.
+        head: String,
+    },
+    /// `case.toml` names another custody key than the one this machine signs the case's
+    /// log with (the key store's record of the folder).
+    #[error(
+        "case {case:?}: case.toml names custody key {named}, but this machine signs this case with {signed}; \
+         nothing appended; run `kansoku evidence verify {case}`"
+    )]
+    KeyChanged {
+        /// The case.
+        case: String,
+        /// The key `case.toml` names.
+        named: String,
+        /// The key the store records for the folder.
+        signed: String,
+    },
+    /// `case.toml` differs from what the custody log last recorded, so a change that
+    /// would be signed on top of it is refused.
+    #[error(
+        "case {0:?}: case.toml changed since the custody log last recorded it; review it, \
+         then record it with `kansoku case sign {0}`"
+    )]
+    CaseFileChanged(String),
 }
 
 impl IrError {

@@ -17,6 +17,7 @@ use crate::IrError;
 use crate::case::Case;
 use crate::custody::{Action, Custody, read_log};
 use crate::digest;
+use crate::keystore::KeyStore;
 
 /// Folder of the copies inside a case.
 pub const EVIDENCE_DIR: &str = "evidence";
@@ -148,14 +149,15 @@ pub(crate) fn next_id(dir: &Path) -> Result<usize, IrError> {
     Ok(records(dir)?.len() + 1)
 }
 
-/// Registers the files under `paths` (files or folders).
+/// Registers the files under `paths` (files or folders), signing with `store`'s key.
 pub fn add(
     case: &mut Case,
+    store: &KeyStore,
     paths: &[PathBuf],
     opts: &AddOptions,
     now: DateTime<Utc>,
 ) -> Result<AddOutcome, IrError> {
-    let custody = Custody::open_or_init(case, &opts.handler, now)?;
+    let custody = Custody::open_or_init(case, store, &opts.handler, now)?;
     let mut files = Vec::new();
     let mut out = AddOutcome::default();
     for p in paths {

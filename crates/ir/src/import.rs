@@ -25,6 +25,7 @@ use crate::IrError;
 use crate::case::Case;
 use crate::custody::{Action, Custody};
 use crate::evidence::{self, AddOptions, EvidenceRecord};
+use crate::keystore::KeyStore;
 
 /// Which tool wrote the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub struct ImportOutcome {
 /// Imports `log` written by `tool` into `case`.
 pub fn import(
     case: &mut Case,
+    store: &KeyStore,
     log: &Path,
     tool: Tool,
     opts: &AddOptions,
@@ -67,6 +69,7 @@ pub fn import(
     };
     let added = evidence::add(
         case,
+        store,
         &[log.to_path_buf()],
         &AddOptions {
             no_copy: false,
@@ -78,7 +81,7 @@ pub fn import(
     let log_id = log_record
         .as_ref()
         .map_or("?".to_string(), |r| r.id.clone());
-    let custody = Custody::open_or_init(case, &opts.handler, now)?;
+    let custody = Custody::open_or_init(case, store, &opts.handler, now)?;
     let tool_name = match tool {
         Tool::Kape => "kape",
         Tool::Uac => "uac",

@@ -2,9 +2,9 @@
 //!
 //! A **case** is a folder under `<data>/cases/<name>/` ([`case`]). Into it go the
 //! **evidence** files with their digests ([`evidence`]), every action recorded in an
-//! append-only, hash-chained custody log signed with Ed25519 ([`custody`]), which
-//! [`verify`] checks file by file and entry by entry, also from an exported archive
-//! ([`export`]). [`deadlines`] computes the reporting duties under Japan's Act on the
+//! append-only, hash-chained custody log signed with Ed25519 ([`custody`]) by a key kept
+//! outside the case ([`keystore`]), which [`verify`] checks file by file and entry by
+//! entry, also from an exported archive ([`export`]), saying what anchors the key. [`deadlines`] computes the reporting duties under Japan's Act on the
 //! Protection of Personal Information from the moment the organisation learned of the
 //! incident; [`recovery`] turns a system inventory into a restore order with ETAs;
 //! [`timeline`] merges lake records with the case's notes and custody events;
@@ -34,6 +34,7 @@ mod error;
 pub mod evidence;
 pub mod export;
 pub mod import;
+pub mod keystore;
 pub mod recovery;
 pub mod section;
 pub mod stats;

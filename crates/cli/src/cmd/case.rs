@@ -1,10 +1,13 @@
 //! `kansoku case`: open, list, show, count cases; notes; first-response checklists.
 
+use std::path::PathBuf;
+
 use anyhow::Context as _;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use kansoku_ir::case::{CaseMeta, CaseType, Cases, Facts, NewCase, Note};
 use kansoku_ir::checklist::{self, Phase};
+use kansoku_ir::keystore::{KeyStore, default_dir};
 use kansoku_ir::time::{parse_time, parse_tz};
 use kansoku_pipeline::Config;
 
@@ -18,10 +21,54 @@ pub fn user() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-pub fn run(config: &Config, cmd: CaseCommand) -> anyhow::Result<u8> {
+/// The key store of `--key-dir`, else of the environment ([`default_dir`]).
+pub fn key_store(key_dir: Option<PathBuf>) -> anyhow::Result<KeyStore> {
+    key_dir
+        .or_else(|| default_dir(|k| std::env::var_os(k)))
+        .map(KeyStore::new)
+        .ok_or_else(|| kansoku_ir::IrError::NoKeyStore.into())
+}
+
+/// Where custody signing keys are kept: `--key-dir`, shared by the case and evidence
+/// commands.
+#[derive(Debug, Args)]
+pub struct KeyDirArg {
+    /// Key store of custody signing keys, outside every case folder [default:
+    /// $KANSOKU_KEY_DIR, else $XDG_DATA_HOME/kansoku/keys, else
+    /// ~/.local/share/kansoku/keys].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+}
+
+/// `kansoku case [--key-dir DIR] ...`.
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    #[command(flatten)]
+    pub keys: KeyDirArg,
+    #[command(subcommand)]
+    pub command: CaseCommand,
+}
+
+pub fn run(config: &Config, args: CaseArgs) -> anyhow::Result<u8> {
     let cases = Cases::new(&config.data_dir);
-    match cmd {
-        CaseCommand::New(args) => new(&cases, args),
+    let key_dir = args.keys.key_dir;
+    match args.command {
+        CaseCommand::New(args) => new(&cases, &key_store(key_dir)?, args),
+        CaseCommand::Sign { name, who } => {
+            let mut case = cases.open(&name)?;
+            let store = key_store(key_dir)?;
+            let who = who.unwrap_or_else(user);
+            match kansoku_ir::custody::sign_case(&mut case, &store, &who, Utc::now())? {
+                Some(e) => eprintln!(
+                    "recorded case.toml of {} in custody entry {} (digest {})",
+                    name,
+                    e.index,
+                    e.case_sha256.as_deref().unwrap_or("-")
+                ),
+                None => eprintln!("case.toml of {name} is as the custody log records it"),
+            }
+            Ok(crate::exit::OK)
+        }
         CaseCommand::List { format } => {
             let list = cases.list()?;
             for p in &list.problems {
@@ -107,7 +154,7 @@ pub fn run(config: &Config, cmd: CaseCommand) -> anyhow::Result<u8> {
                 author: author.unwrap_or_else(user),
                 text,
             };
-            kansoku_ir::custody::add_note(&mut case, note, now)?;
+            kansoku_ir::custody::add_note(&mut case, &key_store(key_dir)?, note, now)?;
             eprintln!("noted in {}", case.dir.display());
             Ok(crate::exit::OK)
         }
@@ -149,7 +196,7 @@ pub fn run(config: &Config, cmd: CaseCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn new(cases: &Cases, a: CaseNewArgs) -> anyhow::Result<u8> {
+fn new(cases: &Cases, store: &KeyStore, a: CaseNewArgs) -> anyhow::Result<u8> {
     let case_type: CaseType = a.case_type.parse()?;
     let tz = parse_tz(&a.tz)?;
     let learned = a
@@ -174,14 +221,23 @@ fn new(cases: &Cases, a: CaseNewArgs) -> anyhow::Result<u8> {
     };
     let now = Utc::now();
     let mut case = cases.create(&new, now)?;
-    // Start the custody log now, so the key fingerprint is in case.toml from the start.
-    kansoku_ir::custody::Custody::open_or_init(&mut case, &new.who, now)?;
+    // Start the custody log now, so the key fingerprint is known from the start.
+    let custody = kansoku_ir::custody::Custody::open_or_init(&mut case, store, &new.who, now)?;
+    let fp = custody.fingerprint();
     println!("{}", case.dir.display());
     eprintln!(
-        "opened case {} ({}); edit {} for contacts and partner deadlines",
-        case.meta.name,
+        "opened case {name} ({}); edit {} for contacts and partner deadlines, then `kansoku case sign {name}`",
         case_type.as_str(),
-        case.dir.join("case.toml").display()
+        case.dir.join("case.toml").display(),
+        name = case.meta.name,
+    );
+    eprintln!(
+        "custody key fingerprint: {fp}\n\
+         record it outside the case (ticket, paper, mail to your CISO); \
+         `kansoku evidence verify {name} --key-fingerprint {fp}` checks the case against it \
+         (signing key in {})",
+        store.dir().display(),
+        name = case.meta.name,
     );
     Ok(crate::exit::OK)
 }
@@ -189,10 +245,22 @@ fn new(cases: &Cases, a: CaseNewArgs) -> anyhow::Result<u8> {
 /// `kansoku case ...`.
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
-    /// Open a case: a folder under DATA/cases/NAME with case.toml.
+    /// Open a case: a folder under DATA/cases/NAME with case.toml, and a custody signing
+    /// key in the key store (--key-dir) whose fingerprint it prints, to record elsewhere.
     ///
     /// Example: kansoku case new acme-2026-10 --type ransomware --learned "2026-10-02 18:30" --personal-data --unauthorised-purpose
     New(CaseNewArgs),
+    /// Record case.toml in the custody log after editing it (contacts, partners, facts,
+    /// the time of learning); `evidence verify` reports an edit not recorded.
+    ///
+    /// Example: kansoku case sign acme-2026-10 --who sato
+    Sign {
+        /// Case name.
+        name: String,
+        /// Who made the edit [default: $USER].
+        #[arg(long)]
+        who: Option<String>,
+    },
     /// List the cases.
     ///
     /// Example: kansoku case list --format csv

@@ -3,19 +3,31 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use kansoku_ir::case::Cases;
 use kansoku_ir::evidence::{self, AddOptions};
 use kansoku_ir::import::Tool;
-use kansoku_ir::verify::{VerifyReport, verify_dir};
+use kansoku_ir::verify::{Anchoring, VerifyOptions, VerifyReport, verify_dir};
 use kansoku_pipeline::Config;
+
+use super::case::{KeyDirArg, key_store};
 
 use crate::cli::ListFormat;
 use crate::output::Listing;
 
-pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
+/// `kansoku evidence [--key-dir DIR] ...`.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    #[command(flatten)]
+    pub keys: KeyDirArg,
+    #[command(subcommand)]
+    pub command: EvidenceCommand,
+}
+
+pub fn run(config: &Config, args: EvidenceArgs) -> anyhow::Result<u8> {
     let cases = Cases::new(&config.data_dir);
-    match cmd {
+    let key_dir = args.keys.key_dir;
+    match args.command {
         EvidenceCommand::Add {
             case,
             paths,
@@ -31,7 +43,8 @@ pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
                 host,
                 no_copy,
             };
-            let out = evidence::add(&mut case, &paths, &opts, Utc::now())?;
+            let store = key_store(key_dir)?;
+            let out = evidence::add(&mut case, &store, &paths, &opts, Utc::now())?;
             for r in &out.added {
                 let how = r.stored.as_deref().unwrap_or("recorded in place");
                 println!(
@@ -88,7 +101,8 @@ pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
                 host,
                 no_copy: false,
             };
-            let out = kansoku_ir::import::import(&mut case, &log, tool, &opts, Utc::now())?;
+            let store = key_store(key_dir)?;
+            let out = kansoku_ir::import::import(&mut case, &store, &log, tool, &opts, Utc::now())?;
             for r in &out.imported {
                 let hash = r
                     .sha256
@@ -139,24 +153,39 @@ pub fn run(config: &Config, cmd: EvidenceCommand) -> anyhow::Result<u8> {
             key_fingerprint,
             json,
         } => {
-            let fp = key_fingerprint.as_deref();
+            // Without a store (no HOME, no --key-dir), only --key-fingerprint anchors.
+            let store = key_store(key_dir).ok();
+            let opts = VerifyOptions {
+                expected_key: key_fingerprint.as_deref(),
+                store: store.as_ref(),
+                in_place: false,
+            };
             let report = match (case, archive, dir) {
-                (_, Some(a), _) => kansoku_ir::export::verify_archive(&a, fp)?,
-                (_, _, Some(d)) => verify_dir(&d, fp)?,
-                (Some(c), _, _) => verify_dir(&cases.open(&c)?.dir, fp)?,
+                (_, Some(a), _) => kansoku_ir::export::verify_archive(&a, &opts)?,
+                (_, _, Some(d)) => verify_dir(&d, &opts)?,
+                (Some(c), _, _) => verify_dir(
+                    &cases.open(&c)?.dir,
+                    &VerifyOptions {
+                        in_place: true,
+                        ..opts
+                    },
+                )?,
                 _ => anyhow::bail!("name a case, --archive or --dir"),
             };
             print_report(&report, json)?;
-            Ok(if report.ok() {
-                crate::exit::OK
-            } else {
+            Ok(if !report.ok() {
                 crate::exit::FAILURE
+            } else if !report.anchored() {
+                crate::exit::NOT_ANCHORED
+            } else {
+                crate::exit::OK
             })
         }
         EvidenceCommand::Export { case, out, handler } => {
             let mut case = cases.open(&case)?;
             let m = kansoku_ir::export::export(
                 &mut case,
+                &key_store(key_dir)?,
                 &out,
                 &handler.unwrap_or_else(super::case::user),
                 Utc::now(),
@@ -178,20 +207,37 @@ fn print_report(r: &VerifyReport, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(r)?);
         return Ok(());
     }
+    // Findings quote paths and text from the case or archive: cleaned for the terminal.
     for f in &r.findings {
-        println!("FAIL {f}");
+        println!("FAIL {}", crate::output::clean(&f.to_string()));
     }
     for s in &r.skipped {
-        println!("skip {s}");
+        println!("skip {}", crate::output::clean(s));
     }
+    let verdict = match (r.ok(), r.anchored()) {
+        (false, _) => "FAILED",
+        (true, true) => "OK",
+        (true, false) => "self-consistent only, not anchored",
+    };
     println!(
-        "{}: {} custody entries, {} files checked; key {}; head {}",
-        if r.ok() { "OK" } else { "FAILED" },
+        "{verdict}: {} custody entries, {} files checked; key {}; head {}",
         r.entries,
         r.files_checked,
         r.key_fingerprint.as_deref().unwrap_or("-"),
         r.head_hash.as_deref().unwrap_or("-")
     );
+    match &r.anchor {
+        Anchoring::Fingerprint => println!("anchored by the key fingerprint given"),
+        Anchoring::KeyStore { store } => println!(
+            "anchored by this machine's key store {}",
+            crate::output::clean(store)
+        ),
+        Anchoring::NotAnchored { reason } => println!(
+            "not anchored: {}; compare the key with the fingerprint printed at `case new` \
+             (--key-fingerprint)",
+            crate::output::clean(reason)
+        ),
+    }
     Ok(())
 }
 
@@ -250,7 +296,15 @@ pub enum EvidenceCommand {
         #[command(flatten)]
         format: ListFormat,
     },
-    /// Check every evidence file and the whole custody chain; exit 1 naming what changed.
+    /// Check every evidence file, the whole custody chain and case.toml, and what anchors
+    /// the signing key outside the case.
+    ///
+    /// Exit 0: nothing changed, and the key is the --key-fingerprint given (the one printed
+    /// at `case new`) or, for a case on this machine, the key store's, which also holds the
+    /// log to the head it last wrote. Exit 5: nothing changed, but nothing outside the case
+    /// vouches for its key ("self-consistent only, not anchored"): whoever can edit the
+    /// folder could have re-keyed and re-signed it. Exit 1: something changed; each finding
+    /// is named.
     ///
     /// Example: kansoku evidence verify --archive acme-2026-10.tar --key-fingerprint sha256:…
     Verify {
@@ -263,7 +317,8 @@ pub enum EvidenceCommand {
         /// A case folder unpacked elsewhere.
         #[arg(long, value_name = "DIR", conflicts_with = "case")]
         dir: Option<PathBuf>,
-        /// The key fingerprint received out of band, to compare.
+        /// The key fingerprint printed at `case new` and kept outside the case, to anchor
+        /// the check.
         #[arg(long, value_name = "FP")]
         key_fingerprint: Option<String>,
         /// Print JSON.

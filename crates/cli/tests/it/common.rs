@@ -4,8 +4,17 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The binary, with its custody key store under the target folder, never the user's home.
 pub fn kansoku() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kansoku"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kansoku"));
+    cmd.env("KANSOKU_KEY_DIR", test_key_dir());
+    cmd
+}
+
+/// The key store the tests' `case new` writes to: one for the whole test run (keys are
+/// named by fingerprint and anchors by case folder, so tests do not meet).
+pub fn test_key_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("kansoku-keys")
 }
 
 /// Runs kansoku with `--data data` and the arguments; returns the output.

@@ -1,6 +1,6 @@
 //! The user guide cannot rot: every ```console block of docs/guide/*.md is run here, in
 //! order, one temporary folder per page, and each command's exit code and shown output
-//! lines are checked (issue 11).
+//! lines are checked.
 //!
 //! In a block, `$ kansoku ...` is a command (run by `sh -c` with this build's kansoku
 //! first on PATH); the lines after it are output that must appear, each within one line
@@ -140,6 +140,8 @@ fn run_page(page: &Path) -> usize {
             .current_dir(dir.path())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
+            // `case new` keeps its signing key in the scratch folder, not the home.
+            .env("KANSOKU_KEY_DIR", dir.path().join("keys"))
             .output()
             .expect("sh runs");
         let output = format!(

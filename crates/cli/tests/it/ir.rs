@@ -318,3 +318,99 @@ fn timeline_csv_and_checklist() {
         "{cl}"
     );
 }
+
+/// The fingerprint printed at `case new` anchors `evidence verify`: 0 against it, 5
+/// ("self-consistent only, not anchored") with nothing outside the case to compare, 1 once
+/// case.toml is edited without `case sign`.
+#[test]
+fn verify_is_anchored_by_the_fingerprint_printed_at_case_new() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let out = run(
+        &data,
+        &["case", "new", "acme", "--type", "other", "--who", "sato"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    let fp = said
+        .lines()
+        .find_map(|l| l.strip_prefix("custody key fingerprint: "))
+        .unwrap_or_else(|| panic!("no fingerprint printed: {said}"))
+        .to_string();
+    assert!(
+        !data.join("cases/acme/keys/custody.key").exists(),
+        "the signing key is not in the case"
+    );
+    // Another machine: an empty key store, given with --key-dir after the subcommand.
+    let empty = tmp.path().join("other-machine-keys");
+    let empty_s = empty.to_str().expect("utf8");
+    let out = run(&data, &["evidence", "verify", "acme", "--key-dir", empty_s]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("self-consistent only, not anchored: 1 custody entries"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        &data,
+        &[
+            "evidence",
+            "verify",
+            "acme",
+            "--key-dir",
+            empty_s,
+            "--key-fingerprint",
+            &fp,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("anchored by the key fingerprint given"),
+        "{}",
+        stdout(&out)
+    );
+    // This machine: its key store anchors the case it opened.
+    let v = ok(&data, &["evidence", "verify", "acme"]);
+    assert!(v.contains("anchored by this machine's key store"), "{v}");
+
+    // The time of learning moved by hand: verify fails until the edit is signed.
+    let toml = data.join("cases/acme/case.toml");
+    let text = std::fs::read_to_string(&toml).expect("case.toml");
+    let edited: String = text
+        .lines()
+        .map(|l| match l.starts_with("learned = ") {
+            true => "learned = \"2026-01-01T00:00:00+09:00\"\n".to_string(),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&toml, edited).expect("edit");
+    let out = run(
+        &data,
+        &["evidence", "verify", "acme", "--key-fingerprint", &fp],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("FAIL case.toml changed since custody entry 0 recorded it"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&data, &["case", "note", "acme", "x", "--author", "sato"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("kansoku case sign acme"),
+        "{}",
+        stderr(&out)
+    );
+    ok(&data, &["case", "sign", "acme", "--who", "sato"]);
+    let v = ok(
+        &data,
+        &["evidence", "verify", "acme", "--key-fingerprint", &fp],
+    );
+    assert!(v.starts_with("OK: 2 custody entries"), "{v}");
+}

@@ -102,6 +102,34 @@ pub enum Finding {
         /// Why.
         message: String,
     },
+    /// A signed line that appears twice in the log.
+    EntryDuplicated {
+        /// Entry index.
+        index: u64,
+        /// The line of the copy.
+        line: usize,
+        /// The line where the entry first appears.
+        first_line: usize,
+    },
+    /// `case.toml` differs from the digest the custody log last recorded: edited without
+    /// `case sign` (the time of learning, the facts, the key fingerprint...).
+    CaseFileChanged {
+        /// The entry that recorded the last known content.
+        index: u64,
+    },
+    /// `case.toml` is missing or does not parse.
+    CaseFileUnreadable {
+        /// Why.
+        message: String,
+    },
+    /// An archive entry that was not unpacked: an absolute path, `..`, a link, a device;
+    /// `evidence export` writes none of these.
+    ArchiveEntryRefused {
+        /// The entry's path as the archive gives it.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Finding {
@@ -149,6 +177,22 @@ impl fmt::Display for Finding {
                 "public key swapped: {PUB_FILE} has fingerprint {found}, {place} records {recorded}"
             ),
             Finding::KeyUnreadable { message } => write!(f, "public key: {message}"),
+            Finding::EntryDuplicated {
+                index,
+                line,
+                first_line,
+            } => write!(
+                f,
+                "custody entry {index} (line {line}) duplicates line {first_line}"
+            ),
+            Finding::CaseFileChanged { index } => write!(
+                f,
+                "case.toml changed since custody entry {index} recorded it (record a deliberate edit with `kansoku case sign`)"
+            ),
+            Finding::CaseFileUnreadable { message } => write!(f, "case.toml: {message}"),
+            Finding::ArchiveEntryRefused { path, reason } => {
+                write!(f, "archive entry {path:?} refused: {reason}; not unpacked")
+            }
         }
     }
 }

@@ -9,7 +9,8 @@ use kansoku_ir::custody::{self, Entry, GENESIS, LOG_FILE, PUB_FILE};
 use kansoku_ir::digest::hex;
 use kansoku_ir::evidence::{self, AddOptions, EvidenceKind};
 use kansoku_ir::export::{export, verify_archive};
-use kansoku_ir::verify::{Finding, verify_dir};
+use kansoku_ir::keystore::KeyStore;
+use kansoku_ir::verify::{Finding, VerifyOptions, verify_dir};
 use sha2::Digest;
 
 fn now() -> DateTime<Utc> {
@@ -25,8 +26,18 @@ fn opts() -> AddOptions {
     }
 }
 
+/// The key store of a test: `<root>/keys`, never the user's.
+pub fn store(root: &Path) -> KeyStore {
+    KeyStore::new(root.join("keys"))
+}
+
+/// The store of a case made by [`case_with_evidence`] (`<root>/data/cases/<name>`).
+fn store_of(case_dir: &Path) -> KeyStore {
+    store(&case_dir.join("../../.."))
+}
+
 /// A case holding three files: a.log, sub/b.log and a link inside the folder.
-fn case_with_evidence(root: &Path) -> (Cases, Case) {
+pub fn case_with_evidence(root: &Path) -> (Cases, Case) {
     let src = root.join("src");
     std::fs::create_dir_all(src.join("sub")).expect("mkdir");
     std::fs::write(src.join("a.log"), "line 1\nline 2\n").expect("a");
@@ -41,7 +52,7 @@ fn case_with_evidence(root: &Path) -> (Cases, Case) {
     let mut case = cases
         .create(&NewCase::new("c1", CaseType::Ransomware, "suzuki"), now())
         .expect("case");
-    let out = evidence::add(&mut case, &[src], &opts(), now()).expect("add");
+    let out = evidence::add(&mut case, &store(root), &[src], &opts(), now()).expect("add");
     #[cfg(unix)]
     {
         assert_eq!(out.added.len(), 3, "{:?}", out.added);
@@ -64,8 +75,24 @@ fn case_with_evidence(root: &Path) -> (Cases, Case) {
     (cases, case)
 }
 
+/// What in-place verification on the machine that wrote the case finds.
 fn findings(dir: &Path) -> Vec<Finding> {
-    verify_dir(dir, None).expect("verify").findings
+    let store = store_of(dir);
+    let opts = VerifyOptions {
+        store: Some(&store),
+        in_place: true,
+        ..VerifyOptions::default()
+    };
+    verify_dir(dir, &opts).expect("verify").findings
+}
+
+/// What the folder says about itself, with nothing from outside it.
+fn self_check(dir: &Path) -> Vec<Finding> {
+    let opts = VerifyOptions {
+        in_place: true,
+        ..VerifyOptions::default()
+    };
+    verify_dir(dir, &opts).expect("verify").findings
 }
 
 fn log_lines(dir: &Path) -> Vec<String> {
@@ -123,14 +150,28 @@ fn records_carry_three_digests_size_and_source() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(case.dir.join("keys/custody.key"))
-            .expect("key")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let fp = case.meta.key_fingerprint.as_deref().expect("fingerprint");
+        let hex = fp.strip_prefix("sha256:").expect("sha256:");
+        let keys = tmp.path().join("keys");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&keys.join(format!("{hex}.key"))), 0o600);
+        assert_eq!(mode(&keys), 0o700);
     }
-    let report = verify_dir(&case.dir, None).expect("verify");
+    assert!(
+        !case.dir.join("keys/custody.key").exists(),
+        "the signing key lives outside the case"
+    );
+    let report = verify_dir(
+        &case.dir,
+        &VerifyOptions {
+            store: Some(&store(tmp.path())),
+            in_place: true,
+            ..VerifyOptions::default()
+        },
+    )
+    .expect("verify");
     assert!(report.ok(), "{:?}", report.findings);
+    assert!(report.anchored(), "{:?}", report.anchor);
     assert_eq!(report.files_checked, records.len());
     // case_opened + one entry per file.
     assert_eq!(report.entries, records.len() + 1);
@@ -265,7 +306,7 @@ fn a_swapped_public_key_is_named_even_when_the_whole_chain_is_re_signed() {
         hex(other.verifying_key().as_bytes()),
     )
     .expect("swap");
-    let f = findings(&case.dir);
+    let f = self_check(&case.dir);
     assert!(
         f.iter()
             .any(|x| matches!(x, Finding::BadSignature { index: 0, .. })),
@@ -279,7 +320,7 @@ fn a_swapped_public_key_is_named_even_when_the_whole_chain_is_re_signed() {
     // The attacker re-signs the whole chain with their key: case.toml still names the
     // original key, so the swap is still reported, and nothing else is.
     resign(&case.dir, &other, &fp);
-    let f = findings(&case.dir);
+    let f = self_check(&case.dir);
     let swapped: Vec<_> = f
         .iter()
         .filter(|x| matches!(x, Finding::KeySwapped { .. }))
@@ -311,13 +352,19 @@ fn an_untouched_case_verifies_after_export_and_unpacking_elsewhere() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (cases, mut case) = case_with_evidence(tmp.path());
     let out = tmp.path().join("c1.tar");
-    let manifest = export(&mut case, &out, "suzuki", now()).expect("export");
+    let keys = store(tmp.path());
+    let manifest = export(&mut case, &keys, &out, "suzuki", now()).expect("export");
     assert_eq!(
         manifest.evidence.len(),
         evidence::records(&case.dir).expect("records").len()
     );
-    let report = verify_archive(&out, manifest.key_fingerprint.as_deref()).expect("verify archive");
+    let given = VerifyOptions {
+        expected_key: manifest.key_fingerprint.as_deref(),
+        ..VerifyOptions::default()
+    };
+    let report = verify_archive(&out, &given).expect("verify archive");
     assert!(report.ok(), "{:?}", report.findings);
+    assert!(report.anchored(), "{:?}", report.anchor);
     assert!(report.files_checked >= 2);
     // Elsewhere: unpacked into another folder, with no signing key.
     let elsewhere = tempfile::tempdir().expect("tmp2");
@@ -326,16 +373,16 @@ fn an_untouched_case_verifies_after_export_and_unpacking_elsewhere() {
         !dir.join("keys/custody.key").exists(),
         "the signing key must stay behind"
     );
-    let report = verify_dir(&dir, None).expect("verify unpacked");
+    let report = verify_dir(&dir, &given).expect("verify unpacked");
     assert!(report.ok(), "{:?}", report.findings);
     // The case itself still verifies, with the export recorded.
-    assert!(
-        verify_dir(&cases.open("c1").expect("open").dir, None)
-            .expect("verify")
-            .ok()
-    );
+    assert!(findings(&cases.open("c1").expect("open").dir).is_empty());
     // A fingerprint received out of band that differs is reported.
-    let report = verify_archive(&out, Some("sha256:00")).expect("verify");
+    let other = VerifyOptions {
+        expected_key: Some("sha256:00"),
+        ..VerifyOptions::default()
+    };
+    let report = verify_archive(&out, &other).expect("verify");
     assert!(
         report
             .findings
@@ -351,7 +398,7 @@ fn a_tampered_archive_fails_verification() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (_, mut case) = case_with_evidence(tmp.path());
     let out = tmp.path().join("c1.tar");
-    export(&mut case, &out, "suzuki", now()).expect("export");
+    export(&mut case, &store(tmp.path()), &out, "suzuki", now()).expect("export");
     let mut bytes = std::fs::read(&out).expect("tar");
     // Flip a byte of the first copy of a.log's content in the archive (a.log and the
     // followed link inside.log hold it).
@@ -361,7 +408,7 @@ fn a_tampered_archive_fails_verification() {
         .expect("content in tar");
     bytes[at] = b'L';
     std::fs::write(&out, bytes).expect("write");
-    let report = verify_archive(&out, None).expect("verify");
+    let report = verify_archive(&out, &VerifyOptions::default()).expect("verify");
     assert!(
         report.findings.iter().any(
             |f| matches!(f, Finding::FileChanged { id, .. } if id == "E0001" || id == "E0003")
@@ -385,10 +432,17 @@ fn no_copy_records_in_place_and_detects_a_later_change() {
         no_copy: true,
         ..opts()
     };
-    let out = evidence::add(&mut case, std::slice::from_ref(&src), &o, now()).expect("add");
+    let out = evidence::add(
+        &mut case,
+        &store(tmp.path()),
+        std::slice::from_ref(&src),
+        &o,
+        now(),
+    )
+    .expect("add");
     assert_eq!(out.added[0].stored, None);
     assert!(!case.dir.join("evidence").exists());
-    assert!(verify_dir(&case.dir, None).expect("verify").ok());
+    assert!(findings(&case.dir).is_empty());
     std::fs::write(&src, "deny tcp 203.0.113.10\n").expect("change");
     let f = findings(&case.dir);
     assert!(

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use kansoku_ir::case::{CaseType, Cases, NewCase};
 use kansoku_ir::evidence::{AddOptions, EvidenceKind, records};
 use kansoku_ir::import::{Tool, import};
-use kansoku_ir::verify::verify_dir;
+use kansoku_ir::keystore::KeyStore;
+use kansoku_ir::verify::{VerifyOptions, verify_dir};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +37,7 @@ fn kape_copylog_rows_become_records_and_bad_rows_are_named() {
         .expect("case");
     let out = import(
         &mut case,
+        &KeyStore::new(tmp.path().join("keys")),
         &fixture("CopyLog.csv"),
         Tool::Kape,
         &opts(EvidenceKind::Client),
@@ -70,7 +72,7 @@ fn kape_copylog_rows_become_records_and_bad_rows_are_named() {
     assert_eq!(out.rejected[1].0, 5);
     assert_eq!(records(&case.dir).expect("records").len(), 3);
     // The imported files are not here: skipped, not failed.
-    let report = verify_dir(&case.dir, None).expect("verify");
+    let report = verify_dir(&case.dir, &VerifyOptions::default()).expect("verify");
     assert!(report.ok(), "{:?}", report.findings);
     assert_eq!(report.skipped.len(), 2);
 }
@@ -84,6 +86,7 @@ fn uac_acquisition_log_gives_the_output_file_and_its_md5() {
         .expect("case");
     let out = import(
         &mut case,
+        &KeyStore::new(tmp.path().join("keys")),
         &fixture("uac-web01-linux-20261002011500.log"),
         Tool::Uac,
         &opts(EvidenceKind::Server),
@@ -100,6 +103,7 @@ fn uac_acquisition_log_gives_the_output_file_and_its_md5() {
     // Not a UAC log: refused with the reason.
     let err = import(
         &mut case,
+        &KeyStore::new(tmp.path().join("keys")),
         &fixture("CopyLog.csv"),
         Tool::Uac,
         &opts(EvidenceKind::Server),
@@ -121,6 +125,7 @@ fn hash_lists_by_digest_length() {
         .expect("case");
     let out = import(
         &mut case,
+        &KeyStore::new(tmp.path().join("keys")),
         &fixture("hash_executables.sha1"),
         Tool::HashList,
         &opts(EvidenceKind::Server),

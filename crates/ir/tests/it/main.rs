@@ -1,5 +1,6 @@
 //! Integration tests of the incident-response kit (one binary, one module per area).
 
+mod anchor;
 mod case;
 mod checklist;
 mod deadlines;

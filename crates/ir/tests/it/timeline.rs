@@ -89,7 +89,8 @@ async fn lake_detections_notes_and_custody_on_one_axis() {
         host: Some("web01".into()),
         no_copy: false,
     };
-    kansoku_ir::evidence::add(&mut case, &[src], &opts, now).expect("add");
+    let keys = kansoku_ir::keystore::KeyStore::new(tmp.path().join("keys"));
+    kansoku_ir::evidence::add(&mut case, &keys, &[src], &opts, now).expect("add");
 
     let ctx = Lake::open(data)
         .expect("lake")
