@@ -1,4 +1,4 @@
-//! kansoku against ModSecurity itself (issue 28): Debian's Apache with `mod_security2` and
+//! kansoku against ModSecurity itself: Debian's Apache with `mod_security2` and
 //! Debian's Core Rule Set, in DetectionOnly mode on loopback, receives every request; kansoku
 //! then reads nothing but the access log Apache wrote, and must reach ModSecurity's verdict
 //! (inbound anomaly score at the threshold: rule 949110) with the same CRS rules.
