@@ -258,10 +258,7 @@ fn largest<'a>(counts: impl Iterator<Item = (&'a str, f64)>) -> Option<String> {
     }
     sums.into_iter()
         .filter(|(_, n)| *n > 0.0)
-        .fold(None, |best: Option<(&str, f64)>, (name, n)| match best {
-            Some((_, m)) if m >= n => best,
-            _ => Some((name, n)),
-        })
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)))
         .map(|(name, _)| name.to_string())
 }
 

@@ -4,12 +4,12 @@
 //! the reports must be identical.
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{kansoku, run, sql_number, stderr, stdout};
+use crate::common::{free_port, kansoku, run, sql_number, stderr, stdout};
 
 /// The cluster's processes, killed and reaped when the test ends, passing or not.
 struct Cluster {
@@ -24,14 +24,6 @@ impl Drop for Cluster {
             let _ = c.wait();
         }
     }
-}
-
-/// A port nobody listens on now (the kernel's pick; released before use).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn wait_listening(port: u16, what: &str, child: &mut Child) {

@@ -117,3 +117,11 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// A port nobody listens on now (the kernel's pick; released before use).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

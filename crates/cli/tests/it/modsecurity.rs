@@ -15,12 +15,12 @@
 
 use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{run, shared_data, stderr, stdout, system_program, write};
+use crate::common::{free_port, run, shared_data, stderr, stdout, system_program, write};
 
 const MODULES: &str = "/usr/lib/apache2/modules";
 const CRS_LOAD: &str = "/usr/share/modsecurity-crs/owasp-crs.load";
@@ -57,13 +57,6 @@ impl Drop for Apache {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// Apache in one process (`-X`) with ModSecurity and Debian's CRS as installed.
@@ -164,11 +157,10 @@ fn send(port: u16, r: &Req) {
 /// ModSecurity's lines appended to the error log since `offset`.
 fn said_since(file: &mut std::fs::File, offset: &mut u64) -> Said {
     file.seek(SeekFrom::Start(*offset)).expect("seek");
-    let mut text = String::new();
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).expect("read error log");
     *offset += bytes.len() as u64;
-    text.push_str(&String::from_utf8_lossy(&bytes));
+    let text = String::from_utf8_lossy(&bytes);
     let mut said = Said::default();
     for line in text.lines() {
         let Some(id) = line
