@@ -29,8 +29,13 @@ pub struct SourceMetrics {
     /// TCP connections closed at accept and UDP datagrams dropped because the sender is
     /// outside the source's `allow` list.
     pub denied: AtomicU64,
-    /// TCP connections closed after `idle_timeout_secs` without a byte.
+    /// TCP connections closed after `idle_timeout_secs` without a byte (HTTP: without a
+    /// byte either way).
     pub idle_closed: AtomicU64,
+    /// HTTP connections closed for being too slow: request headers not in within
+    /// `header_timeout_secs` (a new connection that sends nothing included), or a body
+    /// not in within `body_timeout_secs`.
+    pub slow_closed: AtomicU64,
 }
 
 /// Picks one counter of a source.
@@ -70,6 +75,9 @@ pub struct Metrics {
     /// Dashboard requests refused with 421: addressed to a name the dashboard does not
     /// answer to (DNS rebinding, or a name missing from `[dashboard] hosts`).
     pub dashboard_misdirected: AtomicU64,
+    /// The dashboard's connection counters (`refused`, `idle_closed`, `slow_closed`;
+    /// rendered with `source="dashboard",kind="dashboard"`).
+    pub dashboard: SourceMetrics,
 }
 
 impl Metrics {
@@ -159,6 +167,11 @@ impl Metrics {
                 "TCP connections closed after the idle timeout.",
                 |m| &m.idle_closed,
             ),
+            (
+                "slow_closed",
+                "HTTP connections closed for headers or a body slower than their timeout.",
+                |m| &m.slow_closed,
+            ),
         ] {
             let _ = writeln!(s, "# HELP kansoku_connections_{what}_total {help}");
             let _ = writeln!(s, "# TYPE kansoku_connections_{what}_total counter");
@@ -170,6 +183,11 @@ impl Metrics {
                     get(m).load(Ordering::Relaxed)
                 );
             }
+            let _ = writeln!(
+                s,
+                "kansoku_connections_{what}_total{{source=\"dashboard\",kind=\"dashboard\"}} {}",
+                get(&self.dashboard).load(Ordering::Relaxed)
+            );
         }
         let _ = writeln!(
             s,

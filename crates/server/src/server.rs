@@ -192,7 +192,8 @@ pub async fn run(
                 addr.to_string()
             }
             SourceKind::Http => {
-                let (src, addr) = http::HttpSource::bind(s).await?;
+                let deadline = std::time::Duration::from_secs(config.shutdown_timeout_secs);
+                let (src, addr) = http::HttpSource::bind(s, deadline).await?;
                 tasks.spawn(src.run(env));
                 addr.to_string()
             }

@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::ServeError;
 use crate::sources::allow::AllowList;
 
+mod dashboard;
+pub use dashboard::DashboardConfig;
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -54,6 +57,11 @@ pub struct ServeConfig {
     /// File to which the bound addresses are written as JSON once every listener is up
     /// (useful with port 0); empty = `<data_dir>/serve/listening.json`.
     pub listen_file: Option<PathBuf>,
+    /// At shutdown, the longest the HTTP listeners (`http` sources, the dashboard) wait
+    /// for requests in progress, in seconds; connections still open then are closed (a
+    /// client cut off before its `200` sends its body again). Idle connections close at
+    /// once, TCP sources stop at once; the spool is flushed to the lake after this.
+    pub shutdown_timeout_secs: u64,
 }
 
 impl Default for ServeConfig {
@@ -71,6 +79,7 @@ impl Default for ServeConfig {
             dashboard: DashboardConfig::default(),
             alerts: crate::alert::AlertConfig::default(),
             listen_file: None,
+            shutdown_timeout_secs: 10,
         }
     }
 }
@@ -168,15 +177,25 @@ pub struct SourceConfig {
     /// reaches the port would otherwise write records, alerts and shared indicators.
     #[serde(default)]
     pub token: Option<String>,
-    /// Most TCP connections served at once (`syslog-tcp`, `relp`); one more is closed as
-    /// soon as it is accepted (counted in `kansoku_connections_refused_total`), so idle
-    /// sockets cannot queue real senders behind them.
+    /// Most TCP connections served at once (`syslog-tcp`, `relp`, `http`); one more is
+    /// closed as soon as it is accepted (counted in `kansoku_connections_refused_total`),
+    /// so idle sockets cannot queue real senders behind them.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
     /// A TCP connection (`syslog-tcp`, `relp`) that sends nothing for this many seconds
-    /// is closed, freeing its slot; 0 keeps idle connections forever.
+    /// is closed, freeing its slot (`http`: on which nothing moves either way, as with a
+    /// client that stops reading its answer); 0 keeps idle connections forever.
     #[serde(default = "default_idle_timeout_secs")]
     pub idle_timeout_secs: u64,
+    /// Seconds an `http` client has to send a request's line and headers, on a new
+    /// connection or between requests on a kept-alive one; a slower one is closed
+    /// (`kansoku_connections_slow_closed_total`).
+    #[serde(default = "default_header_timeout_secs")]
+    pub header_timeout_secs: u64,
+    /// Seconds an `http` request's body has to arrive whole, from its headers; a slower
+    /// one (dripped a byte at a time) gets 408 and its connection is closed.
+    #[serde(default = "default_body_timeout_secs")]
+    pub body_timeout_secs: u64,
     /// How often a `file` source looks for new lines and rotation, in milliseconds.
     #[serde(default = "default_poll_ms")]
     pub poll_ms: u64,
@@ -215,44 +234,20 @@ fn default_max_body() -> usize {
 fn default_max_connections() -> usize {
     256
 }
-fn default_idle_timeout_secs() -> u64 {
+pub(crate) fn default_idle_timeout_secs() -> u64 {
     300
+}
+pub(crate) fn default_header_timeout_secs() -> u64 {
+    10
+}
+pub(crate) fn default_body_timeout_secs() -> u64 {
+    60
 }
 fn default_poll_ms() -> u64 {
     250
 }
 fn default_rotate_wait_ms() -> u64 {
     30_000
-}
-
-/// `[dashboard]`: the web dashboard, its API and `/metrics`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DashboardConfig {
-    /// `ADDRESS:PORT`; loopback by default. Any address other than 127.0.0.1 or ::1
-    /// requires a token.
-    pub listen: String,
-    /// Access token (bearer header or login form), at least 16 characters; prefer
-    /// `token_file`.
-    pub token: Option<String>,
-    /// File holding the access token (its first line, at least 16 characters; mode 600).
-    pub token_file: Option<PathBuf>,
-    /// Host names the dashboard answers to, besides `localhost`, `127.0.0.1`, `[::1]` and
-    /// the address it listens on (`hosts = ["soc.example.jp"]`; a port is ignored). A
-    /// request whose `Host` is anything else gets 421, token or not: a web page that
-    /// points its own name at this address (DNS rebinding) sends that name and is refused.
-    pub hosts: Vec<String>,
-}
-
-impl Default for DashboardConfig {
-    fn default() -> Self {
-        DashboardConfig {
-            listen: "127.0.0.1:8470".into(),
-            token: None,
-            token_file: None,
-            hosts: Vec::new(),
-        }
-    }
 }
 
 impl SourceKind {
@@ -448,6 +443,11 @@ impl ServeConfig {
             if s.tls_cert.is_some() != s.tls_key.is_some() {
                 return Err(s.invalid("`tls_cert` and `tls_key` go together".into()));
             }
+            if s.header_timeout_secs == 0 || s.body_timeout_secs == 0 {
+                return Err(s.invalid(
+                    "header_timeout_secs and body_timeout_secs must be at least 1".into(),
+                ));
+            }
             if s.max_message_bytes == 0 || s.max_message_bytes > kansoku_parse::MAX_LINE {
                 return Err(s.invalid(format!(
                     "max_message_bytes must be between 1 and {}",
@@ -473,6 +473,7 @@ impl ServeConfig {
                 "[dashboard] listen {addr} is not 127.0.0.1 or ::1, so a token is required (token_file = \"FILE\")"
             )));
         }
+        self.dashboard.check()?;
         for name in &self.dashboard.hosts {
             if crate::dashboard::host::host_name(name).is_none() {
                 return Err(ServeError::Config(format!(
@@ -485,12 +486,23 @@ impl ServeConfig {
     }
 
     /// One warning per source that anyone who reaches it can write records through
-    /// ([`SourceConfig::open_to_anyone`]); `serve --check` and start-up print them.
+    /// ([`SourceConfig::open_to_anyone`]), and one for a dashboard off loopback without
+    /// TLS; `serve --check` and start-up print them.
     pub fn warnings(&self) -> Vec<String> {
-        self.sources
+        let mut out: Vec<String> = self
+            .sources
             .iter()
             .filter_map(SourceConfig::open_to_anyone)
-            .collect()
+            .collect();
+        if let Ok(addr) = self.dashboard.listen.parse::<SocketAddr>()
+            && !addr.ip().to_canonical().is_loopback()
+            && !self.dashboard.tls()
+        {
+            out.push(format!(
+                "[dashboard] listens on {addr} over plain HTTP: its token and session cookie cross the network readable; set tls_cert and tls_key"
+            ));
+        }
+        out
     }
 
     /// The dashboard token, read from `token_file` when set, else the inline `token`.

@@ -55,6 +55,11 @@ fn the_example_file_is_valid() {
     );
     assert_eq!(c.spool, SpoolConfig::default());
     assert_eq!(c.alerts, crate::alert::AlertConfig::default());
+    assert_eq!(c.dashboard, DashboardConfig::default());
+    assert_eq!(
+        c.shutdown_timeout_secs,
+        ServeConfig::default().shutdown_timeout_secs
+    );
     // Safe as copied: every source listens on loopback or has an allow-list.
     assert_eq!(c.warnings(), Vec::<String>::new());
 }
@@ -233,4 +238,40 @@ fn dashboard_hosts_are_names() {
         let err = ServeConfig::parse(&text).expect_err(bad).to_string();
         assert!(err.contains("[dashboard] hosts"), "{bad}: {err}");
     }
+}
+
+#[test]
+fn dashboard_tls_keys_go_together_and_plain_http_off_loopback_warns() {
+    let text = format!("{OK}\n[dashboard]\ntls_cert = \"c.pem\"\n");
+    let err = ServeConfig::parse(&text)
+        .expect_err("cert alone")
+        .to_string();
+    assert!(err.contains("[dashboard] tls_cert and tls_key"), "{err}");
+    let text = format!("{OK}\n[dashboard]\nheader_timeout_secs = 0\n");
+    let err = ServeConfig::parse(&text).expect_err("no time").to_string();
+    assert!(err.contains("header_timeout_secs"), "{err}");
+    let public =
+        format!("{OK}\n[dashboard]\nlisten = \"0.0.0.0:8470\"\ntoken = \"0123456789abcdef\"\n");
+    let w = ServeConfig::parse(&public).expect("valid").warnings();
+    assert!(
+        w.len() == 1 && w[0].contains("[dashboard]") && w[0].contains("tls_cert"),
+        "{w:?}"
+    );
+    let tls = format!("{public}tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n");
+    assert_eq!(
+        ServeConfig::parse(&tls).expect("valid").warnings(),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn http_timeouts_are_at_least_a_second() {
+    let text = format!(
+        "{OK}[[source]]\nname = \"p\"\nkind = \"http\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\nbody_timeout_secs = 0\n"
+    );
+    let err = ServeConfig::parse(&text).expect_err("no time").to_string();
+    assert!(
+        err.contains("\"p\"") && err.contains("body_timeout_secs"),
+        "{err}"
+    );
 }

@@ -216,8 +216,10 @@ pub async fn login(
         )
             .into_response();
     };
+    // Secure over HTTPS: the browser then never sends the session over plain HTTP.
+    let secure = if board.tls { "; Secure" } else { "" };
     let cookie = format!(
-        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
         SESSION_TTL.as_secs()
     );
     (

@@ -4,7 +4,8 @@
 //! Prometheus.
 //!
 //! Security: binds to 127.0.0.1 by default; on any other address the configuration must
-//! give a token, and when a token is set every page and API answers 401 without it
+//! give a token (and should give `tls_cert` / `tls_key`: HTTPS, the login cookie then
+//! `Secure`), and when a token is set every page and API answers 401 without it
 //! (`Authorization: Bearer TOKEN`, or the HttpOnly cookie the login form sets; compared in
 //! constant time). Before that, every route answers 421 to a request whose `Host` is not
 //! loopback, the listen address or a name of `[dashboard] hosts` ([`host`], against DNS
@@ -19,18 +20,21 @@ pub mod sections;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use kansoku_lake::Lake;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use crate::alert::AlertFeed;
 use crate::config::ServeConfig;
 use crate::metrics::Metrics;
-use crate::sources::stopped;
+use crate::sources::gate::{Counters, HttpListener, Limits};
+use crate::sources::tls;
 use crate::{ServeError, config};
 
 /// What the handlers share.
@@ -53,6 +57,8 @@ pub struct Board {
     pub sessions: auth::Sessions,
     /// The names requests may be addressed to (`Host`); others get 421.
     pub hosts: host::AllowedHosts,
+    /// The dashboard speaks HTTPS: the login cookie is `Secure`.
+    pub tls: bool,
 }
 
 /// A bound dashboard.
@@ -60,6 +66,8 @@ pub struct Dashboard {
     listener: TcpListener,
     addr: SocketAddr,
     board: Board,
+    acceptor: Option<TlsAcceptor>,
+    limits: Limits,
 }
 
 /// The policy sent with every answer.
@@ -80,6 +88,14 @@ impl Dashboard {
             .parse()
             .map_err(|e| ServeError::Config(format!("[dashboard] listen: {e}")))?;
         let token = config.token()?;
+        let d = &config.dashboard;
+        d.check()?;
+        let acceptor = match (&d.tls_cert, &d.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::load(cert, key, None, &|m| {
+                ServeError::Config(format!("[dashboard] {m}"))
+            })?),
+            _ => None,
+        };
         if !config::is_local(&addr) && token.is_none() {
             return Err(ServeError::Config(format!(
                 "[dashboard] listen {addr}: a token is required off 127.0.0.1 and ::1"
@@ -103,7 +119,16 @@ impl Dashboard {
                 reports: sections::ReportCache::default(),
                 logins: auth::Attempts::default(),
                 sessions: auth::Sessions::default(),
-                hosts: host::AllowedHosts::new(&config.dashboard.hosts, addr),
+                hosts: host::AllowedHosts::new(&d.hosts, addr),
+                tls: acceptor.is_some(),
+            },
+            acceptor,
+            limits: Limits {
+                max_connections: d.max_connections,
+                header: Duration::from_secs(d.header_timeout_secs),
+                body: Duration::from_secs(d.body_timeout_secs),
+                idle: Duration::from_secs(d.idle_timeout_secs),
+                shutdown: Duration::from_secs(config.shutdown_timeout_secs),
             },
         })
     }
@@ -113,16 +138,57 @@ impl Dashboard {
         self.addr
     }
 
-    /// Serves until shutdown.
+    /// Serves until shutdown, through the same gate as the `http` sources
+    /// ([`crate::sources::gate`]): connection cap, header, body and idle timeouts, and the
+    /// shutdown deadline.
     pub async fn run(self) {
-        let stop = stopped(self.board.stop.clone());
+        let stop = self.board.stop.clone();
+        let counters = Counters::dashboard(Arc::clone(&self.board.metrics));
         let app = router(Arc::new(self.board));
-        let _ = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await;
+        let admit = |_: SocketAddr| true;
+        let name = "dashboard".to_string();
+        match self.acceptor {
+            None => {
+                HttpListener {
+                    listener: self.listener,
+                    app,
+                    limits: self.limits,
+                    counters,
+                    admit,
+                    wrap: |s: TcpStream| async move { Some(s) },
+                    name,
+                }
+                .run(stop)
+                .await;
+            }
+            Some(acceptor) => {
+                let acceptor = Arc::new(acceptor);
+                HttpListener {
+                    listener: self.listener,
+                    app,
+                    limits: self.limits,
+                    counters,
+                    admit,
+                    wrap: move |s: TcpStream| {
+                        let acceptor = Arc::clone(&acceptor);
+                        async move {
+                            match tls::accept_within(&acceptor, s).await {
+                                Ok(tls) => Some(tls),
+                                Err(why) => {
+                                    eprintln!(
+                                        "kansoku serve: dashboard: TLS handshake failed: {why}"
+                                    );
+                                    None
+                                }
+                            }
+                        }
+                    },
+                    name,
+                }
+                .run(stop)
+                .await;
+            }
+        }
     }
 }
 

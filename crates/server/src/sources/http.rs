@@ -1,29 +1,46 @@
 //! HTTP push: `POST` a body of NDJSON or raw lines (any path), one record per line in the
-//! source's format. The answer is `200` with the counts once every line is in the spool;
-//! `503` with `Retry-After` while the spool is over its bound (nothing of that body was
-//! kept, so the client sends it again); `413` for a body over `max_body_bytes`.
+//! source's format. The body is streamed into the spool as it arrives, a batch of lines
+//! at a time, never held whole. Answers:
 //!
-//! Connections reach axum through a `Gate`: one from outside the source's allow-list is
-//! closed as soon as it is accepted, before a byte is read; with `tls_cert` / `tls_key`
-//! the source speaks HTTPS only, each handshake in its own task (a slow or silent client
-//! holds up no other), and with `tls_client_ca` only clients with a certificate those CAs
-//! signed get a request through.
+//! * `200` with the counts once every line is in the spool;
+//! * `503` with `Retry-After` when the request arrives while the spool (or this source's
+//!   share of it) is over its bound: nothing of that body is read or kept, so the client
+//!   sends it again. The bound is checked when a request starts; a body begun below it
+//!   is taken whole (the spool may overshoot by what the open requests carry, each at most
+//!   `max_body_bytes`), since answering 503 halfway would leave its first lines stored
+//!   and the client, sending it all again, would store them twice;
+//! * `413` for a body over `max_body_bytes`: at once, before reading, when its
+//!   `Content-Length` says so;
+//! * `408` when the body does not arrive whole within `body_timeout_secs` (the
+//!   connection is then closed).
+//!
+//! A body cut short after lines were spooled (a chunked body found over
+//! `max_body_bytes`, the body timeout, a spool write error, the connection lost) keeps
+//! the complete lines read before the cut, and the answer (`413`, `408`, `503`) says how
+//! many in its JSON `accepted`, so a client that resends from there stores nothing twice.
+//!
+//! Connections go through the shared HTTP gate ([`super::gate`]): allow-list, connection
+//! cap, header, body and idle timeouts, shutdown deadline. With `tls_cert` / `tls_key` the
+//! source speaks HTTPS only, each handshake in its connection's task (a slow or silent
+//! client holds up no other), and with `tls_client_ca` only clients with a certificate
+//! those CAs signed get a request through.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 
-use super::{SourceEnv, now_micros, stopped};
+use super::gate::{Counters, HttpListener, Limits};
+use super::{SourceEnv, now_micros};
 use crate::ServeError;
 use crate::config::SourceConfig;
 
@@ -33,17 +50,26 @@ pub struct HttpSource {
     max_body: usize,
     token: Option<String>,
     tls: Option<TlsAcceptor>,
+    limits: Limits,
 }
 
 /// What each request sees.
 struct Push {
     env: SourceEnv,
     token: Option<String>,
+    max_body: usize,
 }
 
+/// Encoded records gathered before they are handed to the spool.
+const BATCH: usize = 256 * 1024;
+
 impl HttpSource {
-    /// Binds the listener.
-    pub async fn bind(cfg: &SourceConfig) -> Result<(HttpSource, SocketAddr), ServeError> {
+    /// Binds the listener; `shutdown` is the deadline for requests in progress at
+    /// shutdown (`shutdown_timeout_secs`).
+    pub async fn bind(
+        cfg: &SourceConfig,
+        shutdown: Duration,
+    ) -> Result<(HttpSource, SocketAddr), ServeError> {
         let tls = super::tls::acceptor(cfg)?;
         let (listener, local) = super::bind_tcp(cfg).await?;
         Ok((
@@ -52,103 +78,65 @@ impl HttpSource {
                 max_body: cfg.max_body_bytes,
                 token: cfg.token.clone(),
                 tls,
+                limits: Limits {
+                    max_connections: cfg.max_connections,
+                    header: Duration::from_secs(cfg.header_timeout_secs),
+                    body: Duration::from_secs(cfg.body_timeout_secs),
+                    idle: Duration::from_secs(cfg.idle_timeout_secs),
+                    shutdown,
+                },
             },
             local,
         ))
     }
 
-    /// Serves until shutdown; requests in progress are finished first.
+    /// Serves until shutdown; requests in progress are finished first, within the
+    /// shutdown deadline.
     pub async fn run(self, env: SourceEnv) {
-        let stop = stopped(env.shutdown.clone());
-        let app = Router::new()
-            .fallback(push)
-            .layer(DefaultBodyLimit::max(self.max_body))
-            .with_state(Arc::new(Push {
-                env: env.clone(),
-                token: self.token,
-            }));
+        let app = Router::new().fallback(push).with_state(Arc::new(Push {
+            env: env.clone(),
+            token: self.token,
+            max_body: self.max_body,
+        }));
+        let counters = Counters::source(Arc::clone(&env.metrics), &env.name);
+        let stop = env.shutdown.clone();
+        let admit = {
+            let env = env.clone();
+            move |peer: SocketAddr| env.admits(peer)
+        };
+        let name = format!("source {:?}", env.name);
         match self.tls {
             None => {
-                let gate = Gate::open(self.listener, env, |s| async move { Some(s) });
-                let _ = axum::serve(gate, app).with_graceful_shutdown(stop).await;
+                HttpListener {
+                    listener: self.listener,
+                    app,
+                    limits: self.limits,
+                    counters,
+                    admit,
+                    wrap: |s: TcpStream| async move { Some(s) },
+                    name,
+                }
+                .run(stop)
+                .await;
             }
             Some(acceptor) => {
                 let acceptor = Arc::new(acceptor);
-                let handshakes = env.clone();
-                let gate = Gate::open(self.listener, env, move |s| {
-                    let (acceptor, env) = (Arc::clone(&acceptor), handshakes.clone());
-                    async move { super::tls::handshake(&acceptor, s, &env).await }
-                });
-                let _ = axum::serve(gate, app).with_graceful_shutdown(stop).await;
-            }
-        }
-    }
-}
-
-/// The connections axum serves: those from inside the allow-list, once `wrap` (the TLS
-/// handshake, or nothing) has made them ready. A task accepts and hands them over.
-struct Gate<Io> {
-    ready: mpsc::Receiver<(Io, SocketAddr)>,
-    local: SocketAddr,
-}
-
-impl<Io: Send + 'static> Gate<Io> {
-    fn open<F, Fut>(listener: TcpListener, env: SourceEnv, wrap: F) -> Gate<Io>
-    where
-        F: Fn(TcpStream) -> Fut + Send + 'static,
-        Fut: Future<Output = Option<Io>> + Send + 'static,
-    {
-        let local = listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let (tx, ready) = mpsc::channel(64);
-        tokio::spawn(async move {
-            let stop = stopped(env.shutdown.clone());
-            tokio::pin!(stop);
-            loop {
-                let (stream, peer) = tokio::select! {
-                    r = listener.accept() => match r {
-                        Ok((s, peer)) if env.admits(peer) => (s, peer),
-                        // Outside the allow-list: closed before a byte is read.
-                        Ok(_) => continue,
-                        Err(_) => {
-                            // Out of file descriptors and the like: wait rather than spin.
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            continue;
-                        }
+                HttpListener {
+                    listener: self.listener,
+                    app,
+                    limits: self.limits,
+                    counters,
+                    admit,
+                    wrap: move |s: TcpStream| {
+                        let (acceptor, env) = (Arc::clone(&acceptor), env.clone());
+                        async move { super::tls::handshake(&acceptor, s, &env).await }
                     },
-                    () = &mut stop => break,
-                };
-                let _ = stream.set_nodelay(true);
-                let (tx, work) = (tx.clone(), wrap(stream));
-                tokio::spawn(async move {
-                    if let Some(io) = work.await {
-                        let _ = tx.send((io, peer)).await;
-                    }
-                });
+                    name,
+                }
+                .run(stop)
+                .await;
             }
-        });
-        Gate { ready, local }
-    }
-}
-
-impl<Io> axum::serve::Listener for Gate<Io>
-where
-    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    type Io = Io;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Io, SocketAddr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accepting task stopped: shutdown, which ends the serving too.
-            None => std::future::pending().await,
         }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        Ok(self.local)
     }
 }
 
@@ -156,7 +144,7 @@ async fn push(
     State(push): State<Arc<Push>>,
     method: axum::http::Method,
     headers: axum::http::HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let env = &push.env;
     if let Some(token) = &push.token {
@@ -184,50 +172,221 @@ async fn push(
         )
             .into_response();
     }
-    let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > push.max_body as u64) {
+        return too_large(env, &Taken::default());
+    }
     if env.spool_full() {
-        let n = lines.count() as u64;
-        let c = env.counters();
-        c.received.fetch_add(n, Ordering::Relaxed);
-        c.dropped.fetch_add(n, Ordering::Relaxed);
-        return busy(env, "the spool is full");
+        // Not read: its lines are unknown (so not counted) and the client sends them again.
+        return busy(env, "the spool is full", None);
     }
+    let mut taken = Taken::default();
+    match stream_in(env, body, push.max_body, &mut taken).await {
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            taken.json(None),
+        )
+            .into_response(),
+        Err(Cut::TooLarge) => too_large(env, &taken),
+        Err(Cut::Spool(why)) => busy(env, &why, Some(&taken)),
+        Err(Cut::TimedOut) => (
+            StatusCode::REQUEST_TIMEOUT,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CONNECTION, "close"),
+            ],
+            taken.json(Some("the body did not arrive within body_timeout_secs")),
+        )
+            .into_response(),
+        Err(Cut::Broken(why)) => (
+            StatusCode::BAD_REQUEST,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CONNECTION, "close"),
+            ],
+            taken.json(Some(&why)),
+        )
+            .into_response(),
+    }
+}
+
+/// What a body gave so far.
+#[derive(Default)]
+struct Taken {
+    /// Lines now in the spool.
+    accepted: u64,
+    /// Lines refused (too long, or blank after the header is cut).
+    rejected: u64,
+}
+
+impl Taken {
+    fn json(&self, error: Option<&str>) -> String {
+        let mut body = serde_json::json!({
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+        });
+        if let Some(e) = error {
+            body["error"] = e.into();
+        }
+        format!("{body}\n")
+    }
+}
+
+/// Why a body was not taken to its end.
+enum Cut {
+    TooLarge,
+    TimedOut,
+    Spool(String),
+    Broken(String),
+}
+
+/// Reads `body` line by line into the spool, a [`BATCH`] at a time; counts in `taken`
+/// what is in the spool. A line longer than `max_message_bytes` is rejected without
+/// being held whole; the last line needs no newline.
+async fn stream_in(
+    env: &SourceEnv,
+    body: Body,
+    max_body: usize,
+    taken: &mut Taken,
+) -> Result<(), Cut> {
+    let mut frames = body.into_data_stream();
     let now = now_micros();
-    let mut out = Vec::with_capacity(body.len() + 64);
-    let mut accepted = 0u64;
-    let mut received = 0u64;
-    for line in lines {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        received += 1;
-        accepted += u64::from(env.take(&mut out, line, false, now));
+    let mut line: Vec<u8> = Vec::new();
+    let mut too_long = false;
+    let mut out = Vec::new();
+    let mut pending = Taken::default();
+    let mut read = 0usize;
+    loop {
+        let chunk = match frames.next().await {
+            None => break,
+            Some(Ok(chunk)) => chunk,
+            Some(Err(e)) => {
+                flush(env, &mut out, &mut pending, taken).await?;
+                return Err(if super::deadline::is_body_timeout(&e) {
+                    Cut::TimedOut
+                } else {
+                    Cut::Broken(e.to_string())
+                });
+            }
+        };
+        read += chunk.len();
+        if read > max_body {
+            flush(env, &mut out, &mut pending, taken).await?;
+            return Err(Cut::TooLarge);
+        }
+        for piece in chunk.split_inclusive(|&b| b == b'\n') {
+            let (text, ends) = match piece.strip_suffix(b"\n") {
+                Some(t) => (t, true),
+                None => (piece, false),
+            };
+            if !too_long {
+                line.extend_from_slice(text);
+                // One byte over is enough to know (a final `\r` is cut later).
+                if line.len() > env.max_message + 1 {
+                    too_long = true;
+                    line.clear();
+                }
+            }
+            if ends {
+                take(env, &mut out, &line, too_long, now, &mut pending);
+                line.clear();
+                too_long = false;
+                if out.len() >= BATCH {
+                    flush(env, &mut out, &mut pending, taken).await?;
+                }
+            }
+        }
     }
+    if !line.is_empty() || too_long {
+        take(env, &mut out, &line, too_long, now, &mut pending);
+    }
+    flush(env, &mut out, &mut pending, taken).await
+}
+
+/// Encodes one line (a too-long one is counted and dropped).
+fn take(
+    env: &SourceEnv,
+    out: &mut Vec<u8>,
+    line: &[u8],
+    too_long: bool,
+    now: i64,
+    pending: &mut Taken,
+) {
+    if too_long {
+        let c = env.counters();
+        c.received.fetch_add(1, Ordering::Relaxed);
+        c.rejected.fetch_add(1, Ordering::Relaxed);
+        pending.rejected += 1;
+        return;
+    }
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.is_empty() {
+        return;
+    }
+    if env.take(out, line, false, now) {
+        pending.accepted += 1;
+    } else {
+        pending.rejected += 1;
+    }
+}
+
+/// Hands the gathered records to the spool; on success they count as taken.
+async fn flush(
+    env: &SourceEnv,
+    out: &mut Vec<u8>,
+    pending: &mut Taken,
+    taken: &mut Taken,
+) -> Result<(), Cut> {
     let c = env.counters();
-    match env.append(out).await {
+    let result = env.append(std::mem::take(out)).await;
+    taken.rejected += std::mem::take(&mut pending.rejected);
+    let accepted = std::mem::take(&mut pending.accepted);
+    match result {
         Ok(()) => {
             c.accepted.fetch_add(accepted, Ordering::Relaxed);
-            let body = serde_json::json!({
-                "accepted": accepted,
-                "rejected": received - accepted,
-            });
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                format!("{body}\n"),
-            )
-                .into_response()
+            taken.accepted += accepted;
+            Ok(())
         }
         Err(e) => {
             c.dropped.fetch_add(accepted, Ordering::Relaxed);
-            busy(env, &e.to_string())
+            Err(Cut::Spool(e.to_string()))
         }
     }
 }
 
-fn busy(env: &SourceEnv, why: &str) -> Response {
+fn too_large(env: &SourceEnv, taken: &Taken) -> Response {
+    env.counters().rejected.fetch_add(1, Ordering::Relaxed);
     (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, env.retry_after.to_string())],
-        format!("{why}; retry later\n"),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CONNECTION, "close"),
+        ],
+        taken.json(Some("the body is over max_body_bytes")),
     )
         .into_response()
+}
+
+/// `503` + `Retry-After`; with the counts when part of the body was kept.
+fn busy(env: &SourceEnv, why: &str, taken: Option<&Taken>) -> Response {
+    let retry = [(header::RETRY_AFTER, env.retry_after.to_string())];
+    match taken {
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            format!("{why}; retry later\n"),
+        )
+            .into_response(),
+        Some(t) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            retry,
+            [(header::CONTENT_TYPE, "application/json")],
+            t.json(Some(&format!("{why}; retry later"))),
+        )
+            .into_response(),
+    }
 }

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `syslog-udp` | [`syslog_udp`] | none (UDP); drops while the spool is full are counted |
 //! | `syslog-tcp` | [`syslog_tcp`] (+ [`tls`] for RFC 5425) | the next read happens only after the spool has what was read |
-//! | `http` | [`http`] (+ [`tls`] for HTTPS) | `200` after the spool has the body's lines; `503` + `Retry-After` while full |
+//! | `http` | [`http`] (+ [`tls`] for HTTPS, [`gate`] for connections) | `200` after the spool has the body's lines (streamed in, never held whole); `503` + `Retry-After` while full |
 //! | `file` | [`file_tail`] | the file position advances with the spool |
 //! | `relp` | [`relp`] (+ [`tls`]) | each frame answered `200 OK` after the spool has it; what a sender resends after a broken session is recognised ([`relp::resend`]) |
 //!
@@ -18,7 +18,9 @@
 //! [`SourceKind`]: crate::config::SourceKind
 
 pub mod allow;
+pub mod deadline;
 pub mod file_tail;
+pub mod gate;
 pub mod http;
 pub mod relp;
 pub mod syslog_tcp;

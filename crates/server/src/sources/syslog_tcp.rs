@@ -4,7 +4,7 @@
 //! again: what the server has read is what it has acknowledged at the TCP level, and while
 //! the spool is over its bound the connection stops reading, so the sender's TCP window
 //! closes and it slows down (backpressure without loss). At most `max_connections` are
-//! served at once; further ones wait in the listen queue.
+//! served at once; one more is closed as soon as it is accepted ([`super::accept_each`]).
 //!
 //! With `tls_cert` / `tls_key` set the source is syslog over TLS (RFC 5425): each
 //! connection first completes a TLS handshake ([`super::tls::handshake`]); a client that

@@ -1,5 +1,6 @@
-//! TLS for the TCP sources (syslog over TLS as in RFC 5425, RELP over TLS, HTTPS): a
-//! rustls acceptor built from PEM files, and the handshake every one of them runs first.
+//! TLS for the TCP sources (syslog over TLS as in RFC 5425, RELP over TLS, HTTPS) and the
+//! dashboard: a rustls acceptor built from PEM files ([`load`]), and the handshake every
+//! one of them runs first.
 //!
 //! The certificate chain and private key come from `tls_cert` / `tls_key` in the source's
 //! config; with `tls_client_ca` set, clients must present a certificate signed by one of
@@ -25,18 +26,34 @@ use crate::config::SourceConfig;
 /// Longest a TLS handshake may take before the connection is dropped.
 pub const HANDSHAKE: Duration = Duration::from_secs(10);
 
-/// The server side of a TLS handshake on `stream`, within [`HANDSHAKE`]. A client that
-/// fails it (plain TCP on the TLS port, no client certificate or one no `tls_client_ca`
-/// signed, too slow) is counted as one rejected event, reported, and closed: `None`.
+/// The server side of a TLS handshake on `stream`, within [`HANDSHAKE`]; why it failed
+/// otherwise.
+pub async fn accept_within(
+    acceptor: &TlsAcceptor,
+    stream: TcpStream,
+) -> Result<TlsStream<TcpStream>, String> {
+    match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("handshake timed out".to_string()),
+    }
+}
+
+/// A source's side of a TLS handshake ([`accept_within`]). A client that fails it
+/// (plain TCP on the TLS port, no client certificate or one no `tls_client_ca` signed,
+/// too slow) is counted as one rejected event, reported, and closed: `None`. So is one
+/// still shaking hands at shutdown, silently.
 pub async fn handshake(
     acceptor: &TlsAcceptor,
     stream: TcpStream,
     env: &SourceEnv,
 ) -> Option<TlsStream<TcpStream>> {
-    let why = match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
-        Ok(Ok(tls)) => return Some(tls),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => "handshake timed out".to_string(),
+    let why = tokio::select! {
+        r = accept_within(acceptor, stream) => match r {
+            Ok(tls) => return Some(tls),
+            Err(why) => why,
+        },
+        () = super::stopped(env.shutdown.clone()) => return None,
     };
     let c = env.counters();
     c.received.fetch_add(1, Ordering::Relaxed);
@@ -57,38 +74,54 @@ pub fn acceptor(cfg: &SourceConfig) -> Result<Option<TlsAcceptor>, ServeError> {
         (Some(c), Some(k)) => (c, k),
         _ => return Err(cfg.invalid("`tls_cert` and `tls_key` go together".into())),
     };
+    load(cert, key, cfg.tls_client_ca.as_deref(), &|m| cfg.invalid(m)).map(Some)
+}
+
+/// An acceptor from PEM files: the certificate chain `cert`, its private key `key` (which
+/// must be private to its owner) and, with `client_ca`, the CAs whose client certificates
+/// are required. `bad` turns a message into the caller's error (naming its source or
+/// section).
+pub fn load(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+    bad: &dyn Fn(String) -> ServeError,
+) -> Result<TlsAcceptor, ServeError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let chain = certs(cfg, cert)?;
-    crate::config::private_file(key, "tls_key").map_err(|e| cfg.invalid(e.to_string()))?;
+    let chain = certs(cert, bad)?;
+    crate::config::private_file(key, "tls_key").map_err(|e| bad(e.to_string()))?;
     let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| cfg.invalid(format!("tls_key {}: {e}", key.display())))?;
+        .map_err(|e| bad(format!("tls_key {}: {e}", key.display())))?;
     let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(|e| cfg.invalid(format!("TLS: {e}")))?;
-    let builder = match &cfg.tls_client_ca {
+        .map_err(|e| bad(format!("TLS: {e}")))?;
+    let builder = match client_ca {
         None => builder.with_no_client_auth(),
         Some(ca) => {
             let mut roots = RootCertStore::empty();
-            for c in certs(cfg, ca)? {
+            for c in certs(ca, bad)? {
                 roots
                     .add(c)
-                    .map_err(|e| cfg.invalid(format!("tls_client_ca {}: {e}", ca.display())))?;
+                    .map_err(|e| bad(format!("tls_client_ca {}: {e}", ca.display())))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| cfg.invalid(format!("tls_client_ca {}: {e}", ca.display())))?;
+                .map_err(|e| bad(format!("tls_client_ca {}: {e}", ca.display())))?;
             builder.with_client_cert_verifier(verifier)
         }
     };
     let config = builder
         .with_single_cert(chain, key)
-        .map_err(|e| cfg.invalid(format!("tls_cert/tls_key: {e}")))?;
-    Ok(Some(TlsAcceptor::from(Arc::new(config))))
+        .map_err(|e| bad(format!("tls_cert/tls_key: {e}")))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Every certificate in a PEM file; at least one.
-fn certs(cfg: &SourceConfig, path: &Path) -> Result<Vec<CertificateDer<'static>>, ServeError> {
-    let bad = |e: String| cfg.invalid(format!("{}: {e}", path.display()));
+fn certs(
+    path: &Path,
+    bad: &dyn Fn(String) -> ServeError,
+) -> Result<Vec<CertificateDer<'static>>, ServeError> {
+    let bad = |e: String| bad(format!("{}: {e}", path.display()));
     let certs = CertificateDer::pem_file_iter(path)
         .map_err(|e| bad(e.to_string()))?
         .collect::<Result<Vec<_>, _>>()

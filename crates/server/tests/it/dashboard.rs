@@ -113,6 +113,8 @@ fn off_loopback_every_route_needs_the_token() {
             && cookie.contains("Max-Age="),
         "{cookie}"
     );
+    // Over plain HTTP a `Secure` cookie would never come back: the login would not hold.
+    assert!(!cookie.contains("Secure"), "{cookie}");
     // A session id, not the token: a leaked cookie expires and never reveals the token.
     assert!(!cookie.contains(TOKEN), "{cookie}");
     let pair = cookie.split(';').next().unwrap_or_default().to_string();

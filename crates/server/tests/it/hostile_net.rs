@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use crate::common::*;
 
+mod slow_http;
+
 /// The test process holds the flood's sockets and the server's: more than the usual soft
 /// limit of 1,024 descriptors.
 fn raise_descriptor_limit() {

@@ -1,6 +1,7 @@
 //! TLS sources with certificates made in the test and rustls clients on real loopback
 //! sockets: syslog over TLS (RFC 5425), RELP over TLS and HTTPS push with client
-//! certificates (mutual TLS); plain clients on a TLS port are rejected and counted.
+//! certificates (mutual TLS), the dashboard over HTTPS; plain clients on a TLS port are
+//! rejected and counted.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -349,4 +350,68 @@ tls_client_ca = {:?}
 
     server.stop();
     assert_eq!(column(&data, "SELECT path FROM http"), ["/https"]);
+}
+
+/// The dashboard with `tls_cert` / `tls_key` speaks HTTPS only: a page answers over TLS,
+/// the login cookie carries `Secure` (so a browser never sends the session over plain
+/// HTTP), and a plain-HTTP request on its port gets no page.
+#[test]
+fn the_dashboard_over_tls_answers_and_its_cookie_is_secure() {
+    const TOKEN: &str = "dashboard-tls-token-0123";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let pki = pki(dir.path());
+    let keys = format!(
+        "token = \"{TOKEN}\"\ntls_cert = {:?}\ntls_key = {:?}\n",
+        pki.cert, pki.key
+    );
+    let text = config_text(&data, "").replace(
+        "listen = \"127.0.0.1:0\"\n[alerts]",
+        &format!("listen = \"127.0.0.1:0\"\n{keys}[alerts]"),
+    );
+    let server = start(&text);
+    let board = server.addr("dashboard").to_string();
+    let request = |head: &str, body: &str| {
+        let text = format!(
+            "{head}\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        String::from_utf8_lossy(&exchange(&board, client(&pki, None), text.as_bytes())).into_owned()
+    };
+
+    let answer = request(
+        &format!("GET /api/alerts HTTP/1.1\r\nAuthorization: Bearer {TOKEN}"),
+        "",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let answer = request(
+        "POST /login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded",
+        &format!("token={TOKEN}"),
+    );
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    let cookie = answer
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("; Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    // Plain HTTP on the HTTPS port: the handshake fails, no page is sent.
+    let mut plain = TcpStream::connect(&board).expect("tcp");
+    plain
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let _ = write!(
+        plain,
+        "GET /api/alerts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+    );
+    let mut out = Vec::new();
+    let _ = plain.read_to_end(&mut out);
+    assert!(!String::from_utf8_lossy(&out).contains("HTTP/1.1 200"));
+    server.stop();
 }
