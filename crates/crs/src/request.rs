@@ -146,6 +146,23 @@ impl Vars {
         self.hashes.get(id as usize).copied().unwrap_or(0)
     }
 
+    /// A 64-bit hash of the request's shape: which variables it has, with which keys, in
+    /// which order (member ids), but not their values. Two requests of one shape number
+    /// their members alike.
+    pub fn shape(&self) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = foldhash::fast::FixedState::with_seed(0x6b61_6e73_6f6b_7503).build_hasher();
+        for (var, ids) in self.lists.iter().filter(|(_, ids)| !ids.is_empty()) {
+            var.hash(&mut h);
+            ids.hash(&mut h);
+        }
+        for m in &self.members {
+            h.write(&m.key);
+            h.write_usize(m.key.len());
+        }
+        h.finish()
+    }
+
     /// Member ids of a request variable (`ARGS` joins `ARGS_GET` and `ARGS_POST`).
     pub fn ids(&self, var: Var, out: &mut Vec<u32>) {
         let mut add = |v: Var| {
@@ -168,12 +185,16 @@ impl Vars {
 
     /// The first value of a scalar variable, or a member by key (case-insensitive).
     pub fn get(&self, var: Var, key: Option<&[u8]>) -> Option<&[u8]> {
+        self.find(var, key)
+            .map(|id| self.members[id as usize].value.as_slice())
+    }
+
+    /// The id of the member [`Vars::get`] reads.
+    pub fn find(&self, var: Var, key: Option<&[u8]>) -> Option<u32> {
         let mut ids = Vec::new();
         self.ids(var, &mut ids);
         ids.into_iter()
-            .map(|i| &self.members[i as usize])
-            .find(|m| key.is_none_or(|k| m.key.eq_ignore_ascii_case(k)))
-            .map(|m| m.value.as_slice())
+            .find(|&i| key.is_none_or(|k| self.members[i as usize].key.eq_ignore_ascii_case(k)))
     }
 }
 

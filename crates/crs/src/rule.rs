@@ -424,8 +424,8 @@ pub struct Link {
     /// A number unique in the rule set (set when loading finishes).
     pub uid: u64,
     /// Whether the link's answer for a value depends on that value alone: request
-    /// variables only (no `TX`, `MATCHED_*`, counts), no macro in the operator, no
-    /// `multiMatch`. Such answers are remembered across requests (set at finish).
+    /// variables only (no `TX`, `MATCHED_*`, counts), no macro in the operator. Such
+    /// answers are remembered across requests (set at finish).
     pub pure: bool,
 }
 

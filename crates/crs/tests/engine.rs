@@ -328,3 +328,89 @@ SecRule TX:hits "@ge %{tx.limit}" "id:4,phase:2,log,pass"
         assert_eq!(ids(&c.evaluate(&req, &mut scratch)), want, "{uri}");
     }
 }
+
+#[test]
+fn a_remembered_shape_holds_only_while_the_values_that_steered_its_walk_are_the_same() {
+    // Rule 1 matching ARGS:a skips rule 2, which alone reads ARGS:b: when a matched, b's
+    // value did not count; when a did not, b's does.
+    let c = crs(r#"
+SecRule ARGS:a "@streq x" "id:1,phase:2,log,pass,skipAfter:END"
+SecRule ARGS:b "@rx evil" "id:2,phase:2,log,pass"
+SecMarker END
+"#);
+    let mut scratch = Scratch::default();
+    for (uri, want) in [
+        ("/?a=x&b=evil", vec![1]),
+        ("/?a=x&b=evil-too", vec![1]),
+        ("/?a=y&b=evil", vec![2]),
+        ("/?a=z&b=good", vec![]),
+        ("/?a=w&b=more-evil", vec![2]),
+        ("/?a=x&b=good", vec![1]),
+    ] {
+        let req = Request {
+            method: b"GET",
+            uri: uri.as_bytes(),
+            ..Default::default()
+        };
+        assert_eq!(ids(&c.evaluate(&req, &mut scratch)), want, "{uri}");
+    }
+}
+
+#[test]
+fn a_value_read_through_a_macro_counts_for_a_remembered_shape() {
+    // The User-Agent reaches the verdict only through `setvar` and `TX`.
+    let c = crs(r#"
+SecAction "id:1,phase:1,nolog,pass,setvar:tx.agent=%{REQUEST_HEADERS.User-Agent}"
+SecRule TX:agent "@contains bad" "id:2,phase:1,log,pass"
+"#);
+    let mut scratch = Scratch::default();
+    for (ua, want) in [
+        ("good", vec![]),
+        ("bad", vec![2]),
+        ("fine", vec![]),
+        ("very bad", vec![2]),
+    ] {
+        let req = Request {
+            method: b"GET",
+            uri: b"/",
+            headers: vec![(b"User-Agent", ua.as_bytes())],
+            ..Default::default()
+        };
+        assert_eq!(ids(&c.evaluate(&req, &mut scratch)), want, "{ua}");
+    }
+}
+
+#[test]
+fn a_remembered_shape_checks_new_values_against_the_links_that_read_them() {
+    let c = crs(r#"
+SecRule ARGS "@rx ^[0-9]+$" "id:1,phase:2,log,pass,chain"
+    SecRule REQUEST_FILENAME "@endsWith .php" "setvar:tx.n=+1"
+SecRule REQUEST_HEADERS:User-Agent "!@rx ^Mozilla" "id:2,phase:1,log,pass"
+SecRule ARGS_NAMES "@streq debug" "id:3,phase:2,log,pass"
+"#);
+    let mut scratch = Scratch::default();
+    for (uri, ua, want) in [
+        ("/a.php?id=abc", "Mozilla/5.0", vec![]),
+        ("/a.php?id=def", "Mozilla/5.1", vec![]),
+        ("/a.php?id=123", "Mozilla/5.0", vec![1]),
+        ("/b.php?id=ghi", "curl/8", vec![2]),
+        ("/a.php?id=456", "Mozilla/5.2", vec![1]),
+        ("/a.php?debug=1", "Mozilla/5.0", vec![1, 3]),
+        ("/a.html?id=789", "Mozilla/5.0", vec![]),
+        ("/a.php?id=jkl", "Mozilla/5.3", vec![]),
+    ] {
+        let req = Request {
+            method: b"GET",
+            uri: uri.as_bytes(),
+            headers: vec![(b"User-Agent", ua.as_bytes())],
+            ..Default::default()
+        };
+        let got = ids(&c.evaluate(&req, &mut scratch));
+        let mut fresh = ids(&c.evaluate(&req, &mut Scratch::default()));
+        assert_eq!(got, fresh, "{uri} {ua}: remembered and fresh differ");
+        fresh.sort_unstable();
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(fresh, want, "{uri} {ua}");
+    }
+}

@@ -3,13 +3,17 @@
 //! transaction's `TX` collection, `ctl:` removals, and anomaly scoring. Nothing blocks:
 //! kansoku reads logs, so every rule runs as `SecRuleEngine DetectionOnly` would.
 
+/// tmp
+mod actions;
+pub mod recall;
+
 use std::collections::{BTreeMap, HashMap};
 
 use crate::load::Compiled;
 use crate::operator::{Operator, Outcome, atoi, run_pattern};
 use crate::pcre::Pattern;
 use crate::request::{Request, Vars};
-use crate::rule::{Ctl, Exclusion, Flow, Link, Piece, Rule, Selector, SetOp, Step, Text, Var};
+use crate::rule::{Exclusion, Flow, Link, Rule, Selector, Step, Var};
 
 /// One rule that matched (its whole chain) and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,12 @@ pub struct Scratch {
     memo: foldhash::HashSet<u64>,
     /// Verdicts of requests seen before, by a 128-bit hash of what the rules read.
     verdicts: foldhash::HashMap<u128, Verdict>,
+    /// Per `TX` variable: the request members its value came from.
+    taint: HashMap<Vec<u8>, Vec<u32>>,
+    /// Per member of the request being walked: how the walk read it.
+    touch: Vec<recall::Touch>,
+    /// Verdicts by request shape, and what a request's values must satisfy to get them.
+    shapes: recall::Shapes,
     /// The rule set the remembered answers belong to.
     identity: u64,
     /// The state after phase 1's request-independent first steps.
@@ -106,6 +116,7 @@ impl Compiled {
             // Answers remembered for another rule set mean nothing here.
             s.memo.clear();
             s.verdicts.clear();
+            s.shapes = recall::Shapes::default();
             s.prefix = None;
             s.identity = self.identity;
         }
@@ -113,7 +124,19 @@ impl Compiled {
         if let Some(v) = s.verdicts.get(&key) {
             return v.clone();
         }
-        let verdict = self.evaluate_fresh(req, s, threshold);
+        s.vars.fill(req);
+        s.cache.clear();
+        // A request of a shape seen before whose values pass what the walk then read of
+        // them (see `recall`) gets that walk's verdict without walking.
+        let shape = s.vars.shape();
+        let verdict = match self.recall(shape, s) {
+            Some(v) => v,
+            None => {
+                let v = self.evaluate_fresh(s, threshold);
+                self.remember(shape, s, &v);
+                v
+            }
+        };
         if s.verdicts.len() >= VERDICT_LIMIT {
             s.verdicts.clear();
         }
@@ -121,46 +144,10 @@ impl Compiled {
         verdict
     }
 
-    fn request_key(&self, req: &Request<'_>) -> u128 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut lo = foldhash::fast::FixedState::with_seed(0x6b61_6e73_6f6b_7501).build_hasher();
-        let mut hi = foldhash::fast::FixedState::with_seed(0x6b61_6e73_6f6b_7502).build_hasher();
-        let mut both = |b: &[u8]| {
-            lo.write(b);
-            lo.write_usize(b.len());
-            hi.write(b);
-            hi.write_usize(b.len());
-        };
-        both(req.method);
-        both(req.uri);
-        both(req.protocol);
-        for (k, v) in &req.headers {
-            both(k);
-            both(v);
-        }
-        match req.body {
-            Some(b) => both(b),
-            None => both(b"\0none"),
-        }
-        if self.reads_status {
-            both(&req.status.unwrap_or(0).to_le_bytes());
-        }
-        match &self.address_tests {
-            Some(ops) => {
-                for op in ops {
-                    let hit = op.run(req.remote_addr, None, None) == Outcome::Match;
-                    both(&[u8::from(hit)]);
-                }
-            }
-            None => both(req.remote_addr),
-        }
-        u128::from(lo.finish()) << 64 | u128::from(hi.finish())
-    }
-
-    fn evaluate_fresh(&self, req: &Request<'_>, s: &mut Scratch, threshold: i64) -> Verdict {
-        s.vars.fill(req);
+    fn evaluate_fresh(&self, s: &mut Scratch, threshold: i64) -> Verdict {
+        recall::Touch::reset(&mut s.touch, s.vars.members.len());
         s.tx.clear();
-        s.cache.clear();
+        s.taint.clear();
         s.removed_ids.clear();
         s.removed_tags.clear();
         s.removed_targets.clear();
@@ -175,10 +162,15 @@ impl Compiled {
             let from = if p == 0 { start } else { 0 };
             self.walk(phase, from, usize::MAX, s, &mut verdict);
         }
-        verdict.score = ["blocking_inbound_anomaly_score", "anomaly_score"]
+        let score = ["blocking_inbound_anomaly_score", "anomaly_score"]
             .iter()
-            .find_map(|k| s.tx.get(k.as_bytes()).map(|v| atoi(v)))
-            .unwrap_or(0);
+            .find(|k| s.tx.contains_key(k.as_bytes()));
+        if let Some(k) = score {
+            actions::count_tx(k.as_bytes(), s);
+        }
+        verdict.score = score
+            .and_then(|k| s.tx.get(k.as_bytes()))
+            .map_or(0, |v| atoi(v));
         verdict.attack = verdict.score >= threshold && threshold > 0;
         verdict.limit_hits = s.limit_hits;
         verdict
@@ -270,15 +262,16 @@ impl Compiled {
             }
         }
         if rule.log {
+            // What a logged match says is part of the verdict: the values it shows count.
             let msg = rule
                 .msg
                 .as_ref()
-                .map(|t| lossy(&expand(t, rule, s)))
+                .map(|t| lossy(&actions::expand_counted(t, rule, s)))
                 .unwrap_or_default();
             let data = rule
                 .logdata
                 .as_ref()
-                .map(|t| lossy(&expand(t, rule, s)))
+                .map(|t| lossy(&actions::expand_counted(t, rule, s)))
                 .unwrap_or_default();
             let mut value = s.matched_var.clone();
             value.truncate(256);
@@ -296,7 +289,10 @@ impl Compiled {
 
     fn run_link(&self, rule: &Rule, link: &Link, s: &mut Scratch) -> bool {
         // Operator parameter with macros: expanded once per link run.
-        let param = link.op.macro_param().map(|t| expand(t, rule, s));
+        let param = link
+            .op
+            .macro_param()
+            .map(|t| actions::expand_counted(t, rule, s));
         let dynamic_rx = match (&link.op, &param) {
             (Operator::RxMacro(_), Some(p)) => {
                 if !s.rx_cache.contains_key(p) {
@@ -324,38 +320,26 @@ impl Compiled {
             // value it did not match before is not looked at again.
             let memo = match &val {
                 Val::Member(id, _) if link.pure => {
-                    let key = link.uid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ s.vars.hash(*id);
+                    let key = memo_key(link.uid, s.vars.hash(*id));
                     if s.memo.contains(&key) {
+                        recall::Touch::clean(&mut s.touch, *id, link.uid);
                         continue;
                     }
                     Some(key)
                 }
+                Val::Member(id, _) => {
+                    recall::Touch::exact(&mut s.touch, *id);
+                    None
+                }
                 _ => None,
             };
-            let mut candidates: Vec<Vec<u8>> = Vec::new();
-            {
+            let candidates = {
                 let (original, id): (&[u8], Option<u32>) = match &val {
                     Val::Member(id, _) => (&s.vars.members[*id as usize].value, Some(*id)),
                     Val::Owned(_, value) => (value, None),
                 };
-                if link.multi_match {
-                    let mut cur = original.to_vec();
-                    candidates.push(cur.clone());
-                    for t in &self.chains[link.chain_key] {
-                        if let Some(next) = t.apply(&cur) {
-                            cur = next;
-                            candidates.push(cur.clone());
-                        }
-                    }
-                } else {
-                    candidates.push(transformed(
-                        &self.chains[link.chain_key],
-                        id.map(|id| (id, link.chain_key)),
-                        original,
-                        &mut s.cache,
-                    ));
-                }
-            }
+                self.candidates(link, original, id, &mut s.cache)
+            };
             let mut matched_any = false;
             let mut limit = false;
             for value in candidates {
@@ -402,21 +386,23 @@ impl Compiled {
                 s.matched_name.clone_from(&name);
                 s.link_matches.push((name, value));
                 for sv in &link.setvars {
-                    setvar(sv, rule, s);
+                    actions::setvar(sv, rule, s);
                 }
                 for c in &link.ctls {
-                    ctl(c, s);
+                    actions::ctl(c, s);
                 }
                 if !link.multi_match {
                     break;
                 }
             }
             any |= matched_any;
-            if let Some(key) = memo.filter(|_| !matched_any && !limit) {
-                if s.memo.len() >= MEMO_LIMIT {
-                    s.memo.clear();
+            if let (Some(key), Val::Member(id, _)) = (memo, &val) {
+                if matched_any || limit {
+                    recall::Touch::exact(&mut s.touch, *id);
+                } else {
+                    recall::Touch::clean(&mut s.touch, *id, link.uid);
+                    remember_no_match(&mut s.memo, key);
                 }
-                s.memo.insert(key);
             }
         }
         s.vals = values;
@@ -424,6 +410,35 @@ impl Compiled {
             s.matched_vars = std::mem::take(&mut s.link_matches);
         }
         any
+    }
+
+    /// The values a link's operator runs on for one variable's value: the value after its
+    /// transformations, or with `multiMatch` the value and each change along the way.
+    fn candidates(
+        &self,
+        link: &Link,
+        original: &[u8],
+        id: Option<u32>,
+        cache: &mut HashMap<(u32, u32), Option<Vec<u8>>>,
+    ) -> Vec<Vec<u8>> {
+        if !link.multi_match {
+            let key = id.map(|id| (id, link.chain_key));
+            return vec![transformed(
+                &self.chains[link.chain_key],
+                key,
+                original,
+                cache,
+            )];
+        }
+        let mut cur = original.to_vec();
+        let mut out = vec![cur.clone()];
+        for t in &self.chains[link.chain_key] {
+            if let Some(next) = t.apply(&cur) {
+                cur = next;
+                out.push(cur.clone());
+            }
+        }
+        out
     }
 
     fn excluded(&self, rule: &Rule, link: &Link, var: Var, key: &[u8], s: &Scratch) -> bool {
@@ -444,6 +459,7 @@ impl Compiled {
             let mut count = 0usize;
             match t.var {
                 Var::Tx => {
+                    let mut read = Vec::new();
                     let mut take = |k: &[u8], v: &[u8]| {
                         if self.excluded(rule, link, t.var, k, s) {
                             return;
@@ -453,6 +469,9 @@ impl Compiled {
                             let mut name = b"TX:".to_vec();
                             name.extend_from_slice(k);
                             out.push(Val::Owned(name, v.to_vec()));
+                            if s.taint.contains_key(k) {
+                                read.push(k.to_vec());
+                            }
                         }
                     };
                     match &t.selector {
@@ -468,6 +487,10 @@ impl Compiled {
                                 }
                             }
                         }
+                    }
+                    // A rule reads values derived from the request: those members count.
+                    for k in read {
+                        actions::count_tx(&k, s);
                     }
                 }
                 Var::MatchedVar => {
@@ -534,6 +557,18 @@ impl Compiled {
 /// Values remembered as not matching a pure link, per thread, before the memory is reset.
 const MEMO_LIMIT: usize = 1 << 20;
 
+/// The key under which `memo` remembers that a value does not match a pure link.
+fn memo_key(uid: u64, value_hash: u64) -> u64 {
+    uid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ value_hash
+}
+
+fn remember_no_match(memo: &mut foldhash::HashSet<u64>, key: u64) {
+    if memo.len() >= MEMO_LIMIT {
+        memo.clear();
+    }
+    memo.insert(key);
+}
+
 /// `ARGS:id`, `REQUEST_FILENAME`, ...
 fn member_name(var: Var, key: &[u8]) -> Vec<u8> {
     let mut name = var.name().as_bytes().to_vec();
@@ -569,80 +604,6 @@ fn transformed(
         cache.insert(k, cur.clone());
     }
     cur.unwrap_or_else(|| original.to_vec())
-}
-
-fn setvar(sv: &crate::rule::SetVar, rule: &Rule, s: &mut Scratch) {
-    let name = expand(&sv.name, rule, s).to_ascii_lowercase();
-    match sv.op {
-        SetOp::Delete => {
-            s.tx.remove(&name);
-        }
-        SetOp::Set => {
-            let v = expand(&sv.value, rule, s);
-            s.tx.insert(name, v);
-        }
-        SetOp::Add | SetOp::Sub => {
-            let delta = atoi(&expand(&sv.value, rule, s));
-            let cur = s.tx.get(&name).map_or(0, |v| atoi(v));
-            let new = if sv.op == SetOp::Add {
-                cur.saturating_add(delta)
-            } else {
-                cur.saturating_sub(delta)
-            };
-            s.tx.insert(name, new.to_string().into_bytes());
-        }
-    }
-}
-
-fn ctl(c: &Ctl, s: &mut Scratch) {
-    match c {
-        Ctl::RemoveById(a, b) => s.removed_ids.push((*a, *b)),
-        Ctl::RemoveByTag(t) => s.removed_tags.push(t.clone()),
-        Ctl::RemoveTargetById(a, b, e) => s.removed_targets.push((Scope::Ids(*a, *b), e.clone())),
-        Ctl::RemoveTargetByTag(t, e) => s.removed_targets.push((Scope::Tag(t.clone()), e.clone())),
-        Ctl::EngineOff => s.engine_off = true,
-    }
-}
-
-/// Expands `%{...}` macros. Unknown macros expand to nothing, as ModSecurity does.
-fn expand(t: &Text, rule: &Rule, s: &Scratch) -> Vec<u8> {
-    if let Some(l) = t.literal() {
-        return l.to_vec();
-    }
-    let mut out = Vec::new();
-    for p in &t.0 {
-        match p {
-            Piece::Lit(l) => out.extend_from_slice(l),
-            Piece::Macro { var, key } => match (var.as_str(), key.as_deref()) {
-                ("tx", Some(k)) => {
-                    if let Some(v) = s.tx.get(k.as_bytes()) {
-                        out.extend_from_slice(v);
-                    }
-                }
-                ("matched_var", _) => out.extend_from_slice(&s.matched_var),
-                ("matched_var_name", _) => out.extend_from_slice(&s.matched_name),
-                ("rule", Some("id")) => out.extend_from_slice(rule.id.to_string().as_bytes()),
-                ("rule", Some("msg")) => {
-                    if let Some(m) = rule.msg.as_ref().and_then(Text::literal) {
-                        out.extend_from_slice(m);
-                    }
-                }
-                ("rule", Some("severity")) => {
-                    if let Some(sev) = &rule.severity {
-                        out.extend_from_slice(sev.as_bytes());
-                    }
-                }
-                (name, key) => {
-                    if let Some(v) = Var::from_name(name)
-                        && let Some(val) = s.vars.get(v, key.map(str::as_bytes))
-                    {
-                        out.extend_from_slice(val);
-                    }
-                }
-            },
-        }
-    }
-    out
 }
 
 fn lossy(b: &[u8]) -> String {

@@ -146,6 +146,8 @@ pub struct Compiled {
     /// A number no other rule set of this process has: a [`crate::Scratch`] remembers
     /// answers for one rule set only, and forgets them when used with another.
     pub identity: u64,
+    /// Per link `uid` (less one): the rule and the link within it.
+    pub links_by_uid: Vec<(usize, usize)>,
 }
 
 /// Source of [`Compiled::identity`].
@@ -773,12 +775,13 @@ impl Loader {
             let _ = self.text(&text, "kansoku settings", Path::new("."));
         }
         let mut uid = 0u64;
-        for rule in &mut self.rules {
-            for link in &mut rule.links {
+        let mut links_by_uid = Vec::new();
+        for (r, rule) in self.rules.iter_mut().enumerate() {
+            for (l, link) in rule.links.iter_mut().enumerate() {
                 uid += 1;
                 link.uid = uid;
-                link.pure = !link.multi_match
-                    && link.op.macro_param().is_none()
+                links_by_uid.push((r, l));
+                link.pure = link.op.macro_param().is_none()
                     && !matches!(link.op, Operator::RxMacro(_))
                     && !link.targets.is_empty()
                     && link.targets.iter().all(|t| {
@@ -881,6 +884,7 @@ impl Loader {
                 .count()
         });
         Compiled {
+            links_by_uid,
             rules: self.rules,
             phases,
             chains: self.chains,
