@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Report time embedded vs on a Ballista cluster with one and two executors, on the same
-# lake of >= 1M http rows over three months, in the same run (issue 9).
+# lake of >= 1M http rows over three months, in the same run.
 #
 #   bench/cluster.sh [LINES]                 (default 1,000,000)
 #   PROFILE=dev bench/cluster.sh             (debug build: no 30-minute release build)

@@ -31,7 +31,7 @@ rm -rf "$WORK"
 SIGMA=${SIGMA:-../shared/data/sigma-web}
 extra=()
 [ -d "$SIGMA" ] && extra=(-x "kansoku+sigma=rm -rf $WORK/lake; $BIN --no-crs --sigma $PWD/$SIGMA --data $WORK/lake ingest {LOG}")
-# With the OWASP Core Rule Set at paranoia level 1 beside the built-in pack (issue 28),
+# With the OWASP Core Rule Set at paranoia level 1 beside the built-in pack,
 # when Debian's modsecurity-crs is installed.
 CRS=${CRS:-/usr/share/modsecurity-crs}
 [ -d "$CRS/rules" ] && extra+=(-x "kansoku+crs=rm -rf $WORK/lake; $BIN --crs $CRS --data $WORK/lake ingest {LOG}")

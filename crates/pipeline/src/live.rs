@@ -334,7 +334,7 @@ mod tests {
 
     #[test]
     fn live_rows_get_what_batch_ingest_adds() {
-        // Issue 7: the live path attributes Tor exits and reads firewall formats with
+        // The live path attributes Tor exits and reads firewall formats with
         // service and direction, as `kansoku ingest` does.
         let config = Config::parse(
             "[network]\ninternal = [\"192.0.2.0/24\"]\n[firewall]\ntimezone = \"Asia/Tokyo\"\n",

@@ -322,7 +322,7 @@ mod tests {
         }
     }
 
-    /// Issue 10: a gzip bomb stops with an error naming the limit, after a bounded number
+    /// A gzip bomb stops with an error naming the limit, after a bounded number
     /// of bytes; with the check off the same stream reads to its end.
     #[test]
     fn gzip_bomb_stops_at_the_ratio() {

@@ -1,4 +1,4 @@
-//! Issue 10: hostile input. kansoku reads what attackers write; each test feeds the binary
+//! Hostile input. kansoku reads what attackers write; each test feeds the binary
 //! one kind of hostile bytes and checks what a user sees: a clear error or a reject, never
 //! a crash, never an escape sequence reaching the terminal, never a write outside the
 //! place the user named.

@@ -1,5 +1,5 @@
 //! The incident-response commands end to end: case, evidence, deadlines, recovery,
-//! timeline, checklist (issue 8).
+//! timeline, checklist.
 
 use std::path::Path;
 

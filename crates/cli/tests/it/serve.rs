@@ -1,4 +1,4 @@
-//! Issue 7: `kansoku serve` killed with SIGKILL mid-stream, then restarted, holds every
+//! `kansoku serve` killed with SIGKILL mid-stream, then restarted, holds every
 //! acknowledged event exactly once; SIGTERM flushes and exits cleanly.
 //!
 //! Events go over real UDP, TCP and HTTP sockets on 127.0.0.1 (ephemeral ports, read from
@@ -374,7 +374,7 @@ pub fn metric_of(dashboard: &str, prefix: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Issue 7: a campaign that goes on after SIGKILL and restart updates the alert raised
+/// A campaign that goes on after SIGKILL and restart updates the alert raised
 /// before the kill (same id, next revision); it is not raised a second time.
 #[test]
 fn sigkill_after_an_alert_then_restart_updates_it_instead_of_raising_again() {

@@ -1,4 +1,4 @@
-//! Issue 7: the live dashboard in headless Chromium. The page is opened first; attack
+//! The live dashboard in headless Chromium. The page is opened first; attack
 //! events are then sent to the running server; the alert and the chart must appear in
 //! the open page without a reload (server-sent events and the dashboard's script). The
 //! nav bar then leads to report sections, drawn with the report's charts and styled.

@@ -1,4 +1,4 @@
-//! Issue 10: properties of the decoders rules run before matching: no input panics, no
+//! Properties of the decoders rules run before matching: no input panics, no
 //! decoder grows its input past what it may, and encode → decode round-trips.
 
 use kansoku_detect::model::Transforms;

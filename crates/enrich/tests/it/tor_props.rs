@@ -1,4 +1,4 @@
-//! Issue 10: the Tor exit-list parsers on any bytes: no panic; and the list written from
+//! The Tor exit-list parsers on any bytes: no panic; and the list written from
 //! generated addresses reads back to exactly those addresses.
 
 use std::io::Cursor;

@@ -536,7 +536,7 @@ fn check_files(
 mod tests {
     use super::inside_evidence;
 
-    /// Issue 10: a custody record (from a hostile archive) cannot point verify at files
+    /// A custody record (from a hostile archive) cannot point verify at files
     /// outside the case.
     #[test]
     fn recorded_copies_must_stay_in_the_evidence_folder() {

@@ -1,4 +1,4 @@
-//! Evidence register and custody chain: the tamper tests of issue 8's "Done when".
+//! Evidence register and custody chain: the tamper tests.
 
 use std::path::{Path, PathBuf};
 

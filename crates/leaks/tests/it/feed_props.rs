@@ -1,4 +1,4 @@
-//! Issue 10: leak-feed parsing on any bytes and any JSON: no panic, every entry either
+//! Leak-feed parsing on any bytes and any JSON: no panic, every entry either
 //! read or set aside; and generated ransomwatch entries read back.
 
 use kansoku_leaks::feed::parse_feed;

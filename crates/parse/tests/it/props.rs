@@ -72,7 +72,7 @@ proptest! {
         prop_assert_eq!(r.raw_uri.as_deref(), None);
     }
 
-    /// Issue 10: the firewall parsers (and their syslog envelope) on lines built from the
+    /// The firewall parsers (and their syslog envelope) on lines built from the
     /// pieces firewall logs are made of, and on any bytes.
     #[test]
     fn no_input_panics_any_firewall_parser(
@@ -91,7 +91,7 @@ proptest! {
         }
     }
 
-    /// Issue 10: percent-encoding any bytes and decoding gives them back.
+    /// Percent-encoding any bytes and decoding gives them back.
     #[test]
     fn percent_encoding_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..128)) {
         let encoded: String = bytes.iter().map(|b| format!("%{b:02x}")).collect();

@@ -1,4 +1,4 @@
-//! Issue 10: syslog framing and headers on any bytes, cut into any reads: no panic, and
+//! Syslog framing and headers on any bytes, cut into any reads: no panic, and
 //! the messages framed do not depend on how the stream was cut.
 
 use kansoku_parse::syslog::{Frame, Framer, parse};

@@ -1,4 +1,4 @@
-//! Issue 7: a spool segment replayed after a crash raises its alerts once. The flusher
+//! A spool segment replayed after a crash raises its alerts once. The flusher
 //! hands a segment's detections to the alert engine only after the segment is committed,
 //! so a flush that dies before its commit has raised nothing, and the replay raises all.
 

@@ -232,7 +232,7 @@ fn every_source_reaches_the_lake() {
     assert!(left.is_empty(), "{left:?}");
 }
 
-/// Issue 7: firewall logs over syslog reach the `net` table with what batch ingest adds
+/// Firewall logs over syslog reach the `net` table with what batch ingest adds
 /// (service, direction, device from the syslog header), and the dashboard's firewall
 /// section shows them.
 #[test]
@@ -277,7 +277,7 @@ fn firewall_syslog_becomes_net_rows_with_service_and_direction() {
     server.stop();
 }
 
-/// Issue 7: live rows are attributed to Tor exits as batch ingest attributes them, with
+/// Live rows are attributed to Tor exits as batch ingest attributes them, with
 /// lists imported while the server runs (`kansoku tor import` writes the `tor_exit` table).
 #[test]
 fn tor_lists_imported_while_serving_attribute_the_next_rows() {
