@@ -182,9 +182,11 @@ pub struct SourceConfig {
     /// so idle sockets cannot queue real senders behind them.
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
-    /// A TCP connection (`syslog-tcp`, `relp`) that sends nothing for this many seconds
-    /// is closed, freeing its slot (`http`: on which nothing moves either way, as with a
-    /// client that stops reading its answer); 0 keeps idle connections forever.
+    /// A TCP connection (`syslog-tcp`, `relp`) that sends nothing for this many seconds,
+    /// or takes longer than that to send one message from its first byte to its last (a
+    /// sender dripping a byte at a time), is closed, freeing its slot (`http`: on which
+    /// nothing moves either way, as with a client that stops reading its answer); 0 keeps
+    /// idle connections forever.
     #[serde(default = "default_idle_timeout_secs")]
     pub idle_timeout_secs: u64,
     /// Seconds an `http` client has to send a request's line and headers, on a new

@@ -222,24 +222,49 @@ pub async fn accept_each<F, Fut>(
 }
 
 /// Reads into `buf`; 0 at the end of the stream, on an error, or when nothing came for
-/// `idle` (counted: the connection is then closed and its slot freed). A zero `idle`
-/// waits forever.
+/// `idle` (counted: the connection is then closed and its slot freed). With a frame
+/// begun at `partial` and not yet complete, the wait is only what is left of `idle`
+/// since then (counted as slow when it runs out): a sender dripping a byte at a time
+/// cannot hold its slot longer than `idle` per message. A zero `idle` waits forever.
 pub async fn read_or_idle<S: tokio::io::AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut [u8],
     idle: std::time::Duration,
+    partial: Option<std::time::Instant>,
     env: &SourceEnv,
 ) -> usize {
     use tokio::io::AsyncReadExt as _;
     if idle.is_zero() {
         return stream.read(buf).await.unwrap_or(0);
     }
-    match tokio::time::timeout(idle, stream.read(buf)).await {
+    let wait = partial.map_or(idle, |since| idle.saturating_sub(since.elapsed()));
+    match tokio::time::timeout(wait, stream.read(buf)).await {
         Ok(r) => r.unwrap_or(0),
         Err(_) => {
-            env.counters().idle_closed.fetch_add(1, Ordering::Relaxed);
+            let c = env.counters();
+            let counter = if partial.is_some() {
+                &c.slow_closed
+            } else {
+                &c.idle_closed
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
             0
         }
+    }
+}
+
+/// When the frame now partly in a connection's buffer began (`pending` bytes of it;
+/// `framed` bytes of complete frames were just taken): kept while the buffer holds the
+/// same unfinished frame, set anew when one begins, none when nothing is pending.
+pub fn frame_begun(
+    pending: usize,
+    framed: usize,
+    before: Option<std::time::Instant>,
+) -> Option<std::time::Instant> {
+    match (pending, before) {
+        (0, _) => None,
+        (_, Some(t)) if framed == 0 => Some(t),
+        _ => Some(std::time::Instant::now()),
     }
 }
 

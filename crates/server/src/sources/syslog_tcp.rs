@@ -74,6 +74,7 @@ impl SyslogTcp {
 async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
     let mut framer = Framer::new(env.max_message);
     let mut buf: Vec<u8> = Vec::with_capacity(READ);
+    let mut partial = None;
     let stop = stopped(env.shutdown.clone());
     tokio::pin!(stop);
     loop {
@@ -86,7 +87,7 @@ async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
         let start = buf.len();
         buf.resize(start + READ, 0);
         let n = tokio::select! {
-            n = super::read_or_idle(&mut stream, &mut buf[start..], env.idle, &env) => n,
+            n = super::read_or_idle(&mut stream, &mut buf[start..], env.idle, partial, &env) => n,
             () = &mut stop => return,
         };
         buf.truncate(start + n);
@@ -105,6 +106,7 @@ async fn connection<S: AsyncRead + Unpin>(mut stream: S, env: SourceEnv) {
             Frame::Broken => broken = true,
         });
         buf.drain(..used);
+        partial = super::frame_begun(buf.len(), used, partial);
         if eof && let Some(last) = framer.finish(&buf) {
             taken += u64::from(env.take(&mut out, last, true, now));
         }

@@ -1,5 +1,6 @@
 //! Clients who aim at the server itself: a flood of idle connections must not lock real
-//! senders out, on the flooded source or on another one, and must not hold up shutdown; a
+//! senders out, on the flooded source or on another one, and must not hold up shutdown;
+//! senders dripping a syslog message a byte at a time lose their slots as well; a
 //! web page that rebinds its name to the dashboard's address gets 421; a guessable short
 //! token is refused before anything listens.
 
@@ -89,6 +90,66 @@ fn a_flood_of_idle_connections_does_not_lock_out_real_senders() {
     drop(idle);
     println!(
         "hostile_net: 1000 idle connections, {refused} closed at once, {idle_closed} closed idle; real senders stored"
+    );
+}
+
+#[test]
+fn senders_dripping_syslog_a_byte_at_a_time_lose_their_slots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data_dir(&dir);
+    let extra = "[[source]]\nname = \"dripped\"\nkind = \"syslog-tcp\"\nlisten = \"127.0.0.1:0\"\nformat = \"combined\"\nmax_connections = 4\nidle_timeout_secs = 1\n";
+    let server = start(&config_text(&data, extra));
+    let addr = server.addr("dripped").to_string();
+    let board = server.addr("dashboard").to_string();
+    // Four senders take every slot and each sends a byte every 200 ms, never a newline:
+    // the idle timeout alone would never fire.
+    let started = std::time::Instant::now();
+    // Connected here, in order, so that they hold the slots before the real sender comes.
+    let drippers: Vec<_> = (0..4)
+        .map(|_| TcpStream::connect(&addr).expect("connects"))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|mut s| {
+            std::thread::spawn(move || {
+                let begun = std::time::Instant::now();
+                while begun.elapsed() < Duration::from_secs(20) {
+                    if s.write_all(b"x").is_err() {
+                        return Some(begun.elapsed());
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                None
+            })
+        })
+        .collect();
+    let stored = |path: &str| {
+        column(
+            &data,
+            &format!("SELECT count(*) FROM http WHERE path = '{path}'"),
+        )
+        .first()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0)
+    };
+    wait_for(30, "a real sender's line past the drippers", || {
+        send(&addr, "/past-the-drip");
+        stored("/past-the-drip") >= 1
+    });
+    for d in drippers {
+        let cut = d.join().expect("dripper thread");
+        let cut = cut.expect("a dripping sender was never cut off");
+        assert!(cut < Duration::from_secs(10), "cut off only after {cut:?}");
+    }
+    let slow = metric(
+        &board,
+        "kansoku_connections_slow_closed_total{source=\"dripped\"",
+    );
+    assert!(slow >= 4, "{slow} dripping connections counted as slow");
+    let summary = server.stop();
+    assert!(summary.stored >= 1);
+    println!(
+        "hostile_net: 4 syslog drippers cut off as slow, a real sender stored after {:?}",
+        started.elapsed()
     );
 }
 

@@ -224,6 +224,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         seq: 0,
     };
     let mut buf: Vec<u8> = Vec::with_capacity(READ);
+    let mut partial = None;
     let stop = stopped(env.shutdown.clone());
     tokio::pin!(stop);
     loop {
@@ -236,7 +237,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         let start = buf.len();
         buf.resize(start + READ, 0);
         let n = tokio::select! {
-            n = super::read_or_idle(&mut stream, &mut buf[start..], env.idle, env) => n,
+            n = super::read_or_idle(&mut stream, &mut buf[start..], env.idle, partial, env) => n,
             () = &mut stop => {
                 // Tell the client to stop sending; what it had no answer for, it resends.
                 let _ = stream.write_all(b"0 serverclose 0\n").await;
@@ -249,6 +250,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         }
         let b = state.frames(&buf, env, sessions, now_micros())?;
         buf.drain(..b.used);
+        partial = super::frame_begun(buf.len(), b.used, partial);
         let mut acks = Vec::new();
         if !b.waiting.is_empty() {
             let result = if b.spooled.is_empty() {
