@@ -5,7 +5,7 @@
 
 /// tmp
 mod actions;
-pub mod recall;
+mod recall;
 
 use std::collections::{BTreeMap, HashMap};
 

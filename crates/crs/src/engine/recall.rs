@@ -2,7 +2,7 @@
 //! walked through every rule again.
 //!
 //! - **The same request** (up to what the rules read of the client address) gets the
-//!   verdict it got before: [`Compiled::request_key`].
+//!   verdict it got before (`Compiled::request_key`).
 //! - **A request of a known shape** (the same variables with the same keys, in the same
 //!   order) whose values pass what an earlier walk of that shape read of them gets that
 //!   walk's verdict. The walk notes, per member, either that only pure links read it and
