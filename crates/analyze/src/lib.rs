@@ -16,6 +16,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod attacks;
 mod daily;
 mod error;
 pub mod firewall;
@@ -41,7 +42,8 @@ pub async fn build_report(
     ctx: &SessionContext,
     req: &ReportRequest,
 ) -> Result<Report, AnalyzeError> {
-    let counts = hourly::HourlyCounts::load(ctx, req).await?;
+    // Sections 1, 2 and 4 read the period's attacks from one grouped query.
+    let counts = attacks::AttackCounts::load(ctx, req).await?;
     let hourly = hourly::detections(ctx, req, &counts).await?;
     let top = monthly::top_categories(req, &counts);
     let mut sections = vec![
@@ -63,7 +65,7 @@ pub async fn build_report(
         probes::section(ctx, req).await?,
     ];
     sections.extend(firewall::sections(ctx, req).await?);
-    sections.extend(tor::sections(ctx, req).await?);
+    sections.extend(tor::sections(req, &counts));
     sections.extend(leaks::sections(ctx, req).await?);
     Ok(Report {
         schema_version: SCHEMA_VERSION,

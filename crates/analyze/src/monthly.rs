@@ -7,10 +7,10 @@ use chrono::{DateTime, Datelike, Months, NaiveDate};
 use kansoku_report::model::{MonthTop, TopCategoriesPerMonth, TopEntry};
 
 use crate::ReportRequest;
-use crate::hourly::HourlyCounts;
+use crate::attacks::AttackCounts;
 
 /// Groups the hourly counts by local month and ranks categories.
-pub fn top_categories(req: &ReportRequest, counts: &HourlyCounts) -> TopCategoriesPerMonth {
+pub fn top_categories(req: &ReportRequest, counts: &AttackCounts) -> TopCategoriesPerMonth {
     // (year, month) → category → detections
     let mut months: BTreeMap<(i32, u32), BTreeMap<&str, u64>> = BTreeMap::new();
     for (cat, values) in &counts.by_category {
@@ -62,7 +62,7 @@ pub fn top_categories(req: &ReportRequest, counts: &HourlyCounts) -> TopCategori
         });
         month = m.checked_add_months(Months::new(1));
     }
-    let mut queries = counts.queries[1..].to_vec();
+    let mut queries = counts.queries.clone();
     queries.push(format!(
         "-- then grouped by calendar month in {} and ranked (top {})",
         req.tz.name(),

@@ -6,17 +6,16 @@
 //! see `kansoku_enrich::tor`); rows ingested before any list was imported have no answer
 //! (`tor_exit` is null), and the section says how many.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use datafusion::prelude::SessionContext;
 use kansoku_report::model::{
     Align, Block, ChartData, ChartFigure, ChartSeries, Column, Note, Section, Table, Text, Tone,
     Value,
 };
 
-use crate::daily::{BIN, Days};
-use crate::query::{self, range};
-use crate::{AnalyzeError, ReportRequest};
+use crate::ReportRequest;
+use crate::attacks::{AttackCounts, Group};
+use crate::daily::Days;
 
 const CHAPTER: &str = "chapter.tor";
 /// Categories drawn as their own layer in the daily chart.
@@ -33,11 +32,11 @@ struct Split {
 }
 
 impl Split {
-    fn add(&mut self, tor_exit: Option<&str>, n: u64) {
+    fn add(&mut self, tor_exit: Option<bool>, n: u64) {
         self.all += n;
         match tor_exit {
-            Some("true") => self.tor += n,
-            Some(_) => {}
+            Some(true) => self.tor += n,
+            Some(false) => {}
             None => self.unknown += n,
         }
     }
@@ -51,75 +50,53 @@ impl Split {
     }
 }
 
-/// The Tor sections of the report.
-pub async fn sections(
-    ctx: &SessionContext,
-    req: &ReportRequest,
-) -> Result<Vec<Section>, AnalyzeError> {
+/// The Tor sections of the report: sums over the period's attack groups (each group
+/// carries its Tor flag), so this section runs no query of its own.
+pub fn sections(req: &ReportRequest, counts: &AttackCounts) -> Vec<Section> {
     let (from, to) = req.period.bounds(req.tz);
     let days = Days::of(&req.period, req.tz);
-    let where_ = format!(
-        "{} AND cardinality(categories) > 0",
-        range(from, to, req.tenant.as_deref())
-    );
-    let q_daily = format!(
-        "SELECT bin, category, tor_exit, count(*) AS n FROM (SELECT {BIN} AS bin, tor_exit, unnest(categories) AS category FROM http WHERE {where_}) GROUP BY 1, 2, 3"
-    );
-    let q_attacks = format!(
-        "SELECT tor_exit, count(*) AS n, count(DISTINCT src_ip) AS sources FROM http WHERE {where_} GROUP BY 1"
-    );
-    let q_sources = format!(
-        "SELECT src_ip, category, count(*) AS n, min(ts) AS first, max(ts) AS last FROM (SELECT src_ip, ts, unnest(categories) AS category FROM http WHERE {where_} AND tor_exit AND src_ip IS NOT NULL) GROUP BY 1, 2"
-    );
-
-    // Per attack (a request counts once, whatever its number of categories).
+    let groups = counts.between(from, to);
+    // Per attack (a request counts once, whatever its number of categories), per
+    // category and local day, and the Tor exits' addresses.
     let mut attacks = Split::default();
-    let mut tor_sources = 0;
-    let b = query::run(ctx, &q_attacks).await?;
-    let flags = query::strings(&b, 0)?;
-    let (counts, sources) = (query::ints(&b, 1)?, query::ints(&b, 2)?);
-    for ((flag, n), s) in flags.iter().zip(counts).zip(sources) {
-        attacks.add(flag.as_deref(), n.max(0) as u64);
-        if flag.as_deref() == Some("true") {
-            tor_sources = s.max(0) as u64;
-        }
-    }
-
-    // Per category and local day.
     let mut by_category: BTreeMap<String, Split> = BTreeMap::new();
     let mut daily: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let b = query::run(ctx, &q_daily).await?;
-    let (bins, cats) = (query::ints(&b, 0)?, query::strings(&b, 1)?);
-    let (flags, counts) = (query::strings(&b, 2)?, query::ints(&b, 3)?);
-    for r in 0..bins.len() {
-        let (Some(day), Some(cat)) = (days.index(bins[r]), cats[r].clone()) else {
+    let mut tor_sources = BTreeSet::new();
+    for g in groups {
+        attacks.add(g.tor_exit, g.n);
+        if let (Some(true), Some(src)) = (g.tor_exit, &g.src) {
+            tor_sources.insert(src.as_str());
+        }
+        let Some(day) = days.index(g.bin) else {
             continue;
         };
-        let n = counts[r].max(0) as u64;
-        by_category
-            .entry(cat.clone())
-            .or_default()
-            .add(flags[r].as_deref(), n);
-        if flags[r].as_deref() == Some("true") {
-            daily.entry(cat).or_insert_with(|| vec![0.0; days.len()])[day] += n as f64;
+        for cat in &g.categories {
+            by_category
+                .entry(cat.clone())
+                .or_default()
+                .add(g.tor_exit, g.n);
+            if g.tor_exit == Some(true) {
+                daily
+                    .entry(cat.clone())
+                    .or_insert_with(|| vec![0.0; days.len()])[day] += g.n as f64;
+            }
         }
     }
-    let queries = vec![q_attacks, q_daily];
-    let summary = summary(&attacks, tor_sources);
+    let queries = &counts.queries;
+    let summary = summary(&attacks, tor_sources.len() as u64);
     let mut first = vec![Block::Note(summary)];
     if attacks.tor > 0 {
-        first.push(Block::Chart(chart(&daily, &days, &queries)));
+        first.push(Block::Chart(chart(&daily, &days, queries)));
     }
     let mut second = vec![Block::Table(category_table(
         &by_category,
         &attacks,
-        &queries,
+        queries,
     ))];
     if attacks.tor > 0 {
-        let b = query::run(ctx, &q_sources).await?;
-        second.push(Block::Table(source_table(&b, q_sources)?));
+        second.push(Block::Table(source_table(groups, queries)));
     }
-    Ok(vec![
+    vec![
         Section::new("tor", CHAPTER, Text::label("section.tor_daily"), first),
         Section::new(
             "tor-categories",
@@ -127,7 +104,7 @@ pub async fn sections(
             Text::label("section.tor_categories"),
             second,
         ),
-    ])
+    ]
 }
 
 fn summary(attacks: &Split, tor_sources: u64) -> Note {
@@ -247,7 +224,7 @@ fn category_table(
     }
 }
 
-fn source_table(b: &[arrow::array::RecordBatch], sql: String) -> Result<Table, AnalyzeError> {
+fn source_table(groups: &[Group], queries: &[String]) -> Table {
     #[derive(Default)]
     struct Source {
         total: u64,
@@ -255,30 +232,39 @@ fn source_table(b: &[arrow::array::RecordBatch], sql: String) -> Result<Table, A
         first: i64,
         last: i64,
     }
-    let (ips, cats) = (query::strings(b, 0)?, query::strings(b, 1)?);
-    let (counts, firsts, lasts) = (query::ints(b, 2)?, query::ints(b, 3)?, query::ints(b, 4)?);
-    let mut sources: BTreeMap<String, Source> = BTreeMap::new();
-    for r in 0..ips.len() {
-        let (Some(ip), Some(cat)) = (ips[r].clone(), cats[r].clone()) else {
+    // Detections per Tor exit and category, with first and last time.
+    let mut per: BTreeMap<(&str, &str), (u64, i64, i64)> = BTreeMap::new();
+    for g in groups.iter().filter(|g| g.tor_exit == Some(true)) {
+        let Some(src) = &g.src else {
             continue;
         };
-        let n = counts[r].max(0) as u64;
-        let s = sources.entry(ip).or_insert_with(|| Source {
-            first: firsts[r],
-            last: lasts[r],
+        for cat in &g.categories {
+            let e = per
+                .entry((src.as_str(), cat.as_str()))
+                .or_insert((0, g.first, g.last));
+            e.0 += g.n;
+            e.1 = e.1.min(g.first);
+            e.2 = e.2.max(g.last);
+        }
+    }
+    let mut sources: BTreeMap<String, Source> = BTreeMap::new();
+    for ((ip, cat), (n, first, last)) in per {
+        let s = sources.entry(ip.to_string()).or_insert_with(|| Source {
+            first,
+            last,
             ..Source::default()
         });
         // A request with two categories counts under each; the total is per category hit.
         s.total += n;
-        if (n, &cat) > (s.top.0, &s.top.1) {
-            s.top = (n, cat);
+        if (n, cat) > (s.top.0, s.top.1.as_str()) {
+            s.top = (n, cat.to_string());
         }
-        s.first = s.first.min(firsts[r]);
-        s.last = s.last.max(lasts[r]);
+        s.first = s.first.min(first);
+        s.last = s.last.max(last);
     }
     let mut ranked: Vec<(String, Source)> = sources.into_iter().collect();
     ranked.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(&b.0)));
-    Ok(Table {
+    Table {
         title: Some(Text::label("tor.sources")),
         columns: vec![
             Column::new("tor.address", Align::Left),
@@ -301,8 +287,8 @@ fn source_table(b: &[arrow::array::RecordBatch], sql: String) -> Result<Table, A
             })
             .collect(),
         footnote: None,
-        queries: vec![sql],
-    })
+        queries: queries.to_vec(),
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! DataFusion), one module per report section.
 
 mod firewall;
+mod hourly;
 mod lake;
 mod probes;
 mod tor;
