@@ -33,7 +33,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::alert::AlertFeed;
 use crate::config::ServeConfig;
 use crate::metrics::Metrics;
-use crate::sources::gate::{Counters, HttpListener, Limits};
+use crate::sources::gate::{Conn, Counters, HttpListener, Limits};
 use crate::sources::tls;
 use crate::{ServeError, config};
 
@@ -147,48 +147,32 @@ impl Dashboard {
         let app = router(Arc::new(self.board));
         let admit = |_: SocketAddr| true;
         let name = "dashboard".to_string();
-        match self.acceptor {
-            None => {
-                HttpListener {
-                    listener: self.listener,
-                    app,
-                    limits: self.limits,
-                    counters,
-                    admit,
-                    wrap: |s: TcpStream| async move { Some(s) },
-                    name,
-                }
-                .run(stop)
-                .await;
-            }
-            Some(acceptor) => {
-                let acceptor = Arc::new(acceptor);
-                HttpListener {
-                    listener: self.listener,
-                    app,
-                    limits: self.limits,
-                    counters,
-                    admit,
-                    wrap: move |s: TcpStream| {
-                        let acceptor = Arc::clone(&acceptor);
-                        async move {
-                            match tls::accept_within(&acceptor, s).await {
-                                Ok(tls) => Some(tls),
-                                Err(why) => {
-                                    eprintln!(
-                                        "kansoku serve: dashboard: TLS handshake failed: {why}"
-                                    );
-                                    None
-                                }
-                            }
+        let tls = self.acceptor.map(Arc::new);
+        HttpListener {
+            listener: self.listener,
+            app,
+            limits: self.limits,
+            counters,
+            admit,
+            wrap: move |s: TcpStream| {
+                let tls = tls.clone();
+                async move {
+                    let Some(acceptor) = tls else {
+                        return Some(Box::new(s) as Conn);
+                    };
+                    match tls::accept_within(&acceptor, s).await {
+                        Ok(t) => Some(Box::new(t) as Conn),
+                        Err(why) => {
+                            eprintln!("kansoku serve: dashboard: TLS handshake failed: {why}");
+                            None
                         }
-                    },
-                    name,
+                    }
                 }
-                .run(stop)
-                .await;
-            }
+            },
+            name,
         }
+        .run(stop)
+        .await;
     }
 }
 

@@ -41,6 +41,13 @@ use super::deadline::{TimedBody, Watched};
 use super::stopped;
 use crate::metrics::{Metrics, SourceMetrics};
 
+/// A connection's stream once `wrap` made it ready: plain TCP or TLS, one type for both.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// A ready connection, plain or TLS.
+pub type Conn = Box<dyn Stream>;
+
 /// The bounds of one HTTP listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

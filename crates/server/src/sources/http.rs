@@ -39,7 +39,7 @@ use futures::StreamExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use super::gate::{Counters, HttpListener, Limits};
+use super::gate::{Conn, Counters, HttpListener, Limits};
 use super::{SourceEnv, now_micros};
 use crate::ServeError;
 use crate::config::SourceConfig;
@@ -105,38 +105,28 @@ impl HttpSource {
             move |peer: SocketAddr| env.admits(peer)
         };
         let name = format!("source {:?}", env.name);
-        match self.tls {
-            None => {
-                HttpListener {
-                    listener: self.listener,
-                    app,
-                    limits: self.limits,
-                    counters,
-                    admit,
-                    wrap: |s: TcpStream| async move { Some(s) },
-                    name,
+        let tls = self.tls.map(Arc::new);
+        HttpListener {
+            listener: self.listener,
+            app,
+            limits: self.limits,
+            counters,
+            admit,
+            wrap: move |s: TcpStream| {
+                let (tls, env) = (tls.clone(), env.clone());
+                async move {
+                    match tls {
+                        None => Some(Box::new(s) as Conn),
+                        Some(acceptor) => super::tls::handshake(&acceptor, s, &env)
+                            .await
+                            .map(|t| Box::new(t) as Conn),
+                    }
                 }
-                .run(stop)
-                .await;
-            }
-            Some(acceptor) => {
-                let acceptor = Arc::new(acceptor);
-                HttpListener {
-                    listener: self.listener,
-                    app,
-                    limits: self.limits,
-                    counters,
-                    admit,
-                    wrap: move |s: TcpStream| {
-                        let (acceptor, env) = (Arc::clone(&acceptor), env.clone());
-                        async move { super::tls::handshake(&acceptor, s, &env).await }
-                    },
-                    name,
-                }
-                .run(stop)
-                .await;
-            }
+            },
+            name,
         }
+        .run(stop)
+        .await;
     }
 }
 

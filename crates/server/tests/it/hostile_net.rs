@@ -23,6 +23,17 @@ fn raise_descriptor_limit() {
     }
 }
 
+/// Rows stored in the lake under `data` for `path`.
+fn stored(data: &std::path::Path, path: &str) -> u64 {
+    column(
+        data,
+        &format!("SELECT count(*) FROM http WHERE path = '{path}'"),
+    )
+    .first()
+    .and_then(|n| n.parse::<u64>().ok())
+    .unwrap_or(0)
+}
+
 /// Sends one syslog line on a new connection and waits until the server closes it.
 fn send(addr: &str, path: &str) {
     let Ok(mut s) = TcpStream::connect(addr) else {
@@ -52,15 +63,7 @@ fn a_flood_of_idle_connections_does_not_lock_out_real_senders() {
         .filter_map(|_| TcpStream::connect(&flooded).ok())
         .collect();
     assert!(idle.len() >= 900, "only {} connections opened", idle.len());
-    let stored = |path: &str| {
-        column(
-            &data,
-            &format!("SELECT count(*) FROM http WHERE path = '{path}'"),
-        )
-        .first()
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0)
-    };
+    let stored = |path: &str| stored(&data, path);
     // Another source is untouched by the flood.
     send(server.addr("other"), "/other");
     wait_for(30, "the other source's line", || stored("/other") == 1);
@@ -122,15 +125,7 @@ fn senders_dripping_syslog_a_byte_at_a_time_lose_their_slots() {
             })
         })
         .collect();
-    let stored = |path: &str| {
-        column(
-            &data,
-            &format!("SELECT count(*) FROM http WHERE path = '{path}'"),
-        )
-        .first()
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0)
-    };
+    let stored = |path: &str| stored(&data, path);
     wait_for(30, "a real sender's line past the drippers", || {
         send(&addr, "/past-the-drip");
         stored("/past-the-drip") >= 1
